@@ -1,0 +1,48 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Both run `make setup` first.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+JOBS   ?= 2
+
+.PHONY: setup system demo demo-zh slides test test-fast lint schema bench clean
+
+setup: system $(STAMP)
+
+system:
+	@bash scripts/setup-system.sh
+
+# The venv is rebuilt only when the pinned dependencies change.
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@touch $@
+
+demo: setup
+	$(PY) render.py storyboards/mamba.yaml --jobs $(JOBS)
+
+demo-zh: setup
+	$(PY) render.py storyboards/mamba.yaml --locale zh --jobs $(JOBS)
+
+slides: setup
+	$(PY) render.py storyboards/mamba.yaml --slides --jobs $(JOBS)
+
+test: setup
+	$(PY) -m ruff check .
+	$(PY) -m pytest -q
+
+test-fast: setup
+	$(PY) -m pytest -q -m "not render"
+
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+schema: setup
+	$(PY) render.py --schema > storyboards/schema.json.tmp && mv storyboards/schema.json.tmp storyboards/schema.json
+
+bench: setup
+	$(PY) benchmarks/render_speed.py
+
+clean:
+	rm -rf output media slides/*/ .pytest_cache

@@ -1,0 +1,1 @@
+"""Shared test fixtures. Tests write only under ``tmp_path``."""
