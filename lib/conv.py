@@ -21,7 +21,7 @@ import numpy as np
 Pair = int | tuple[int, int]
 
 
-def _pair(v: Pair) -> tuple[int, int]:
+def as_pair(v: Pair) -> tuple[int, int]:
     return (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))
 
 
@@ -136,7 +136,7 @@ def conv2d(
     y[n, o, i, j] = b[o] + Σ_{c,u,v} w[o, c, u, v] · x_pad[n, g·C_g + c, s_h i + d_h u, s_w j + d_w v].
     """
     _check(x, w, groups)
-    stride, padding, dilation = _pair(stride), _pair(padding), _pair(dilation)
+    stride, padding, dilation = as_pair(stride), as_pair(padding), as_pair(dilation)
     n, c_in, _, _ = x.shape
     c_out, c_g, kh, kw = w.shape
     x_pad = _pad(x, padding)  # (N, C_in, Hp, Wp)
@@ -165,7 +165,7 @@ def conv2d_pixel(
 ) -> ConvPixelTrace:
     """One output pixel of the convolution sum above, term by term (LeCun et al. 1998 §II.A)."""
     _check(x, w, groups)
-    (sh, sw), (ph, pw), (dh, dw) = _pair(stride), _pair(padding), _pair(dilation)
+    (sh, sw), (ph, pw), (dh, dw) = as_pair(stride), as_pair(padding), as_pair(dilation)
     c_out, c_g, kh, kw = w.shape
     h_out = output_size(x.shape[2], kh, sh, ph, dh)
     w_out = output_size(x.shape[3], kw, sw, pw, dw)
@@ -196,7 +196,7 @@ def conv2d_ref(
     groups: int = 1,
 ) -> np.ndarray:
     """Plain loop over output pixels (reference for ``conv2d``). Returns y (N, C_out, H_out, W_out)."""
-    (sh, sw), (ph, pw), (dh, dw) = _pair(stride), _pair(padding), _pair(dilation)
+    (sh, sw), (ph, pw), (dh, dw) = as_pair(stride), as_pair(padding), as_pair(dilation)
     n_b, _, h, wd = x.shape
     c_out, c_g, kh, kw = w.shape
     ho, wo = output_size(h, kh, sh, ph, dh), output_size(wd, kw, sw, pw, dw)
@@ -249,7 +249,7 @@ def conv2d_backward_ref(
     groups: int = 1,
 ) -> Conv2dGrads:
     """Plain loops: every output pixel sends δ·w back to its patch and δ·patch to the kernel."""
-    (sh, sw), (ph, pw), (dh, dw) = _pair(stride), _pair(padding), _pair(dilation)
+    (sh, sw), (ph, pw), (dh, dw) = as_pair(stride), as_pair(padding), as_pair(dilation)
     n_b, _, h, wd = x.shape
     c_out, c_g, kh, kw = w.shape
     x_pad = _pad(x, (ph, pw))  # (N, C_in, Hp, Wp)
