@@ -40,20 +40,20 @@ class ScanNode:
 class BlellochTrace:
     """Every value the work-efficient scan writes, level by level, for drawing it as a tree.
 
-    leaves: the padded inputs (level 0), with h0 folded into b_0 and identities (1, 0) as padding.
     up[d−1]: nodes written at up-sweep level d = 1..log₂n (index i·2^d + 2^d − 1 holds its span's total).
     down[k]: nodes written at down-sweep level d = log₂n − k (both children of every span of 2^d);
         before the down-sweep the root is set to the identity (1, 0). After the last level, position t
         holds the exclusive prefix e_0 ∘ … ∘ e_{t−1}, whose b-part is h_{t−1}.
     h: the inclusive scan h_t = a_t h_{t−1} + b_t for t < length.
+    leaves: the padded inputs (level 0), with h0 folded into b_0 and identities (1, 0) as padding.
     """
 
     length: int
     padded_length: int
-    leaves: tuple[ScanNode, ...]
     up: tuple[tuple[ScanNode, ...], ...]
     down: tuple[tuple[ScanNode, ...], ...]
     h: np.ndarray  # (L, ...)
+    leaves: tuple[ScanNode, ...]
 
 
 def _nodes(level: int, indices: np.ndarray, A: np.ndarray, B: np.ndarray) -> tuple[ScanNode, ...]:
@@ -98,7 +98,7 @@ def blelloch_scan(a: np.ndarray, b: np.ndarray, h0: np.ndarray | None = None) ->
         down.append(_nodes(d, np.concatenate([left, right]), A, B))
 
     h = a_leaf * B[:L] + b_leaf  # (L, ...)  (exclusive prefix) ∘ e_t: h_t = a_t h_{t−1} + b_t
-    return BlellochTrace(length=L, padded_length=n, leaves=leaves, up=tuple(up), down=tuple(down), h=h)
+    return BlellochTrace(length=L, padded_length=n, up=tuple(up), down=tuple(down), h=h, leaves=leaves)
 
 
 def selective_scan_parallel(
