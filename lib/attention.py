@@ -225,22 +225,25 @@ def _split_heads(x: np.ndarray, n_heads: int) -> np.ndarray:
 def multi_head_attention(
     params: MultiHeadParams,
     x_q: np.ndarray,
-    x_kv: np.ndarray | None = None,
+    x_k: np.ndarray | None = None,
+    x_v: np.ndarray | None = None,
     mask: np.ndarray | None = None,
     bias: np.ndarray | None = None,
 ) -> MultiHeadResult:
     """MultiHead(Q, K, V) = Concat(head_1, …, head_h) W^O — Vaswani et al. 2017, eq. 4–5.
 
-    x_q (..., T_q, d_q_in) gives the queries; x_kv (..., T_k, d_k_in) the keys and values (default x_q:
-    self-attention; a decoder's x_q with an encoder's x_kv is cross-attention). ``mask`` (True = attend)
+    x_q (..., T_q, d_q_in) gives the queries, x_k (..., T_k, d_k_in) the keys and x_v (..., T_k, d_v_in)
+    the values (defaults: x_k = x_q, self-attention; x_v = x_k). A decoder's x_q with an encoder's output
+    as x_k = x_v is cross-attention. ``mask`` (True = attend)
     broadcasts to (..., T_q, T_k) and is shared by all heads; ``bias`` broadcasts to (..., H, T_q, T_k).
     """
     x_q = np.asarray(x_q, dtype=np.float64)  # (..., T_q, d_q_in)
-    x_kv = x_q if x_kv is None else np.asarray(x_kv, dtype=np.float64)  # (..., T_k, d_k_in)
+    x_k = x_q if x_k is None else np.asarray(x_k, dtype=np.float64)  # (..., T_k, d_k_in)
+    x_v = x_k if x_v is None else np.asarray(x_v, dtype=np.float64)  # (..., T_k, d_v_in)
     H = params.n_heads
     q = _split_heads(x_q @ params.W_q + params.b_q, H)  # (..., H, T_q, d_head)
-    k = _split_heads(x_kv @ params.W_k + params.b_k, H)  # (..., H, T_k, d_head)
-    v = _split_heads(x_kv @ params.W_v + params.b_v, H)  # (..., H, T_k, d_head)
+    k = _split_heads(x_k @ params.W_k + params.b_k, H)  # (..., H, T_k, d_head)
+    v = _split_heads(x_v @ params.W_v + params.b_v, H)  # (..., H, T_k, d_head)
     head_mask = None if mask is None else np.asarray(mask)[..., None, :, :]  # (..., 1, T_q, T_k)
     att = scaled_dot_product_attention(q, k, v, mask=head_mask, bias=bias)  # output (..., H, T_q, d_head)
     heads = att.output.swapaxes(-2, -3)  # (..., T_q, H, d_head)
@@ -252,21 +255,23 @@ def multi_head_attention(
 def multi_head_attention_loop(
     params: MultiHeadParams,
     x_q: np.ndarray,
-    x_kv: np.ndarray | None = None,
+    x_k: np.ndarray | None = None,
+    x_v: np.ndarray | None = None,
     mask: np.ndarray | None = None,
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """Eq. 4–5 written head by head, with per-head matrices W_i^Q sliced out (the sequential reference).
 
     Returns (output (..., T_q, d_model), [head_i (..., T_q, d_head) for each head i]).
     """
-    x_kv = x_q if x_kv is None else x_kv
+    x_k = x_q if x_k is None else x_k
+    x_v = x_k if x_v is None else x_v
     dh = params.d_head
     heads = []
     for i in range(params.n_heads):
         cols = slice(i * dh, (i + 1) * dh)
         Q = x_q @ params.W_q[:, cols] + params.b_q[cols]  # (..., T_q, d_head)  Q W_i^Q
-        K = x_kv @ params.W_k[:, cols] + params.b_k[cols]  # (..., T_k, d_head)  K W_i^K
-        V = x_kv @ params.W_v[:, cols] + params.b_v[cols]  # (..., T_k, d_head)  V W_i^V
+        K = x_k @ params.W_k[:, cols] + params.b_k[cols]  # (..., T_k, d_head)  K W_i^K
+        V = x_v @ params.W_v[:, cols] + params.b_v[cols]  # (..., T_k, d_head)  V W_i^V
         heads.append(scaled_dot_product_attention_loop(Q, K, V, mask=mask))  # (..., T_q, d_head)
     concat = np.concatenate(heads, axis=-1)  # (..., T_q, d_model)
     return concat @ params.W_o + params.b_o, heads  # (..., T_q, d_model)
