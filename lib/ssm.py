@@ -37,7 +37,7 @@ _PADE_13 = [  # c_j = (2m − j)! m! / ((2m)! j! (m − j)!), m = 13
 def _expm_single(M: np.ndarray) -> np.ndarray:
     n = M.shape[0]
     norm = np.linalg.norm(M, 1)
-    s = max(0, math.ceil(math.log2(norm / _THETA_13))) if norm > _THETA_13 else 0
+    s = math.ceil(math.log2(norm / _THETA_13)) if norm > _THETA_13 else 0  # squarings
     X = M / 2.0**s  # (n, n)  ‖X‖₁ ≤ θ₁₃
     I = np.eye(n)  # (n, n)
     X2 = X @ X  # (n, n)
