@@ -2,7 +2,7 @@
 
 References
 - Ba, Kiros & Hinton 2016, "Layer Normalization", eqs. 3–4 (statistics over the features of one example).
-- Zhang & Sennrich 2019, "Root Mean Square Layer Normalization", eqs. 3–4 (no centring, no bias).
+- Zhang & Sennrich 2019, "Root Mean Square Layer Normalization", eq. 4 (no centring, no bias).
 - Ioffe & Szegedy 2015, "Batch Normalization", Algorithm 1 (train) and Algorithm 2 (inference).
 - Wu & He 2018, "Group Normalization", eqs. 1–3 and Fig. 2 (statistics over groups of channels).
 
@@ -109,7 +109,7 @@ def layer_norm_backward(dy: np.ndarray, res: LayerNormResult, gamma: np.ndarray 
 
 
 def rms_norm(x: np.ndarray, gamma: np.ndarray | None = None, eps: float = 1e-6) -> RMSNormResult:
-    """RMSNorm over the last axis (Zhang & Sennrich 2019, eqs. 3–4).
+    """RMSNorm over the last axis (Zhang & Sennrich 2019, eq. 4).
 
     RMS(x) = √((1/D) Σ_i x_i² + ε),  x̂ = x / RMS(x),  y = γ ⊙ x̂.  (ε inside the root, as in torch.nn.RMSNorm.)
     """
@@ -123,7 +123,7 @@ def rms_norm(x: np.ndarray, gamma: np.ndarray | None = None, eps: float = 1e-6) 
 
 
 def rms_norm_backward(dy: np.ndarray, res: RMSNormResult, gamma: np.ndarray | None = None) -> NormGrads:
-    """Analytic backward pass of :func:`rms_norm` (Zhang & Sennrich 2019, §4 gradient analysis).
+    """Analytic backward pass of :func:`rms_norm` (chain rule through RMS(x) of Zhang & Sennrich 2019, eq. 4).
 
     With g = dy ⊙ γ:  ∂L/∂x = (1/RMS) (g − x̂ ⊙ mean(g ⊙ x̂)),  ∂L/∂γ = Σ dy ⊙ x̂.
     """

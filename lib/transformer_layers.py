@@ -110,6 +110,8 @@ def _mha(
 ) -> MHAOutput:
     """Minimal multi-head attention, MultiHead(Q, K, V) = Concat(head_i)W^O (Vaswani et al. 2017, §3.2.2)."""
     (b, t, d), s = x_q.shape, x_kv.shape[1]
+    if d % n_heads:
+        raise ValueError(f"d_model ({d}) must be divisible by n_heads ({n_heads})")
     dk = d // n_heads
 
     def heads(z: np.ndarray, n: int) -> np.ndarray:

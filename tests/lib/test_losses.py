@@ -40,9 +40,8 @@ def ce_cases(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, float, int]:
     n_ignored = draw(st.integers(0, targets.size - 1))  # keep at least one position counted
     flat = targets.reshape(-1)
     flat[rng.choice(flat.size, size=n_ignored, replace=False)] = ignore_index
-    if ignore_index == 0 and np.all(flat == 0):
-        flat[0] = c  # out of range is not allowed by torch; fall back to the default below
-        ignore_index = c
+    if np.all(flat == ignore_index):  # class 0 drawn everywhere with ignore_index 0: nothing would count
+        ignore_index = IGNORE
     eps = draw(st.sampled_from([0.0, 0.1, 0.25, 1.0]))
     return logits, flat.reshape(lead), eps, ignore_index
 

@@ -173,3 +173,21 @@ def test_pre_and_post_norm_with_a_zero_sublayer() -> None:
     np.testing.assert_allclose(post.y, layer_norm(x, norm.gamma, norm.beta).y, atol=ATOL)
     np.testing.assert_allclose(pre.sublayer_in, layer_norm(x, norm.gamma, norm.beta).y, atol=ATOL)
     assert pre.norm_first and not post.norm_first
+
+
+def test_decoder_layer_memory_padding_mask_matches_torch() -> None:
+    w = init_decoder_layer_weights(D_MODEL, D_FF, seed=12)
+    rng = np.random.default_rng(13)
+    x, memory = rng.normal(size=(2, 3, D_MODEL)), rng.normal(size=(2, 5, D_MODEL))
+    pad = np.array([[False] * 5, [False, False, True, True, True]])  # (B, S)
+    layer = _torch_decoder(w, "relu", True)
+    expected = (
+        layer(
+            t(x), t(memory), tgt_mask=torch.tensor(causal_mask(3)), memory_key_padding_mask=torch.tensor(pad)
+        )
+        .detach()
+        .numpy()
+    )
+    trace = decoder_layer(x, memory, w, N_HEADS, norm_first=True, memory_mask=pad[:, None, None, :])
+    np.testing.assert_allclose(trace.y, expected, atol=ATOL)
+    assert np.all(trace.cross_attn.detail.weights[1, :, :, 2:] == 0)
