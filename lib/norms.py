@@ -59,6 +59,7 @@ class BatchNormResult:
     y: np.ndarray  # (N, C, *S)
     running_mean: np.ndarray  # (C,)  after this step's update (unchanged in eval)
     running_var: np.ndarray  # (C,)  after this step's update (unchanged in eval)
+    num_batches_tracked: int  # training steps seen so far, including this one
 
 
 @dataclass(frozen=True)
@@ -149,14 +150,16 @@ def batch_norm(
     running_mean: np.ndarray,
     running_var: np.ndarray,
     training: bool,
-    momentum: float = 0.1,
+    momentum: float | None = 0.1,
     eps: float = 1e-5,
+    num_batches_tracked: int = 0,
 ) -> BatchNormResult:
     """BatchNorm over (N, C, *S), channels on axis 1 (Ioffe & Szegedy 2015, Algorithms 1 and 2).
 
     Train (Alg. 1): μ_B = mean over the n = N·|S| values of a channel, σ²_B their biased variance,
     x̂ = (x − μ_B)/√(σ²_B + ε), y = γ x̂ + β; running stats (torch's convention, m = momentum):
     r_μ ← (1 − m) r_μ + m μ_B,  r_σ² ← (1 − m) r_σ² + m σ²_B · n/(n − 1)  (unbiased, Alg. 2 step 10).
+    momentum=None gives torch's cumulative average, m = 1/(number of training steps including this one).
     Eval (Alg. 2): normalise with the running statistics instead; they are returned unchanged.
     Inputs are not modified; the updated running statistics are new arrays in the result.
     """
@@ -173,16 +176,19 @@ def batch_norm(
             raise ValueError("BatchNorm in training mode needs more than one value per channel")
         mean = x.mean(axis=axes)  # (C,)
         var = ((x - _channel_view(mean, x.ndim)) ** 2).mean(axis=axes)  # (C,)
-        new_running_mean = (1 - momentum) * running_mean + momentum * mean  # (C,)
-        new_running_var = (1 - momentum) * running_var + momentum * var * n / (n - 1)  # (C,)
+        num_batches_tracked += 1
+        m = 1.0 / num_batches_tracked if momentum is None else momentum
+        new_running_mean = (1 - m) * running_mean + m * mean  # (C,)
+        new_running_var = (1 - m) * running_var + m * var * n / (n - 1)  # (C,)
     else:
         mean, var = running_mean.copy(), running_var.copy()  # (C,), (C,)
         new_running_mean, new_running_var = running_mean.copy(), running_var.copy()  # (C,), (C,)
     x_hat = (x - _channel_view(mean, x.ndim)) / np.sqrt(_channel_view(var, x.ndim) + eps)  # (N, C, *S)
     y = _channel_view(gamma, x.ndim) * x_hat + _channel_view(beta, x.ndim)  # (N, C, *S)
     return BatchNormResult(
-        mean=mean, var=var, x_hat=x_hat, y=y, running_mean=new_running_mean, running_var=new_running_var
-    )
+        mean=mean, var=var, x_hat=x_hat, y=y, running_mean=new_running_mean, running_var=new_running_var,
+        num_batches_tracked=num_batches_tracked,
+    )  # fmt: skip
 
 
 def group_norm(

@@ -131,9 +131,9 @@ def test_rms_norm_backward_matches_autograd(shape: tuple[int, ...], seed: int) -
     ("module", "shape"),
     [(torch.nn.BatchNorm1d, (6, 3)), (torch.nn.BatchNorm1d, (4, 3, 5)), (torch.nn.BatchNorm2d, (3, 2, 4, 5))],
 )
-@pytest.mark.parametrize("momentum", [0.1, 0.3])
+@pytest.mark.parametrize("momentum", [0.1, 0.3, None])
 def test_batch_norm_train_then_eval_matches_torch(
-    module: type, shape: tuple[int, ...], momentum: float
+    module: type, shape: tuple[int, ...], momentum: float | None
 ) -> None:
     rng = np.random.default_rng(1)
     c = shape[1]
@@ -142,22 +142,24 @@ def test_batch_norm_train_then_eval_matches_torch(
     with torch.no_grad():
         bn.weight.copy_(t(gamma))
         bn.bias.copy_(t(beta))
-    run_mean, run_var = np.zeros(c), np.ones(c)
+    run_mean, run_var, tracked = np.zeros(c), np.ones(c), 0
     bn.train()
     for step in range(4):
         x = rng.normal(size=shape) * (1 + step) + step
         with torch.no_grad():
             expected = bn(t(x)).numpy()
-        res = batch_norm(x, gamma, beta, run_mean, run_var, training=True, momentum=momentum)
+        res = batch_norm(x, gamma, beta, run_mean, run_var, True, momentum, num_batches_tracked=tracked)
         np.testing.assert_allclose(res.y, expected, atol=ATOL)
         np.testing.assert_allclose(res.running_mean, bn.running_mean.numpy(), atol=ATOL)
         np.testing.assert_allclose(res.running_var, bn.running_var.numpy(), atol=ATOL)
-        run_mean, run_var = res.running_mean, res.running_var
+        assert res.num_batches_tracked == int(bn.num_batches_tracked) == step + 1
+        run_mean, run_var, tracked = res.running_mean, res.running_var, res.num_batches_tracked
     bn.eval()
     x = rng.normal(size=shape)
     with torch.no_grad():
         expected = bn(t(x)).numpy()
-    res = batch_norm(x, gamma, beta, run_mean, run_var, training=False, momentum=momentum)
+    res = batch_norm(x, gamma, beta, run_mean, run_var, False, momentum, num_batches_tracked=tracked)
+    assert res.num_batches_tracked == tracked
     np.testing.assert_allclose(res.y, expected, atol=ATOL)
     np.testing.assert_array_equal(res.running_mean, run_mean)
     np.testing.assert_array_equal(res.running_var, run_var)
