@@ -1,0 +1,174 @@
+"""The command line behind ``render.py``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from pipeline.cache import ROOT
+
+EPILOG = """\
+examples:
+  python render.py storyboards/mamba.yaml                 render the lecture (cached clips are reused)
+  python render.py storyboards/mamba.yaml -q low --jobs 2 a quick 480p draft on two cores
+  python render.py storyboards/mamba.yaml --locale zh     the same lecture in Chinese
+  python render.py storyboards/mamba.yaml --only 3 6      re-render entries 3 and 6 (1-based) or scene ids
+  python render.py storyboards/mamba.yaml --dry-run       show what would render and what is cached
+  python render.py storyboards/mamba.yaml --preview       also write pause frames and a contact sheet
+  python render.py storyboards/mamba.yaml --slides        also export a manim-slides HTML deck
+  python render.py --list                                 list the registered scenes and their parameters
+  python render.py --schema > storyboards/schema.json     the JSON Schema of the storyboard format
+
+outputs (under --output, default output/):
+  <name>/<name>.mp4     the stitched video, with one chapter marker per entry
+  <name>/clips/         one clip per entry;  <name>/manifest.json  keys, durations, chapter start times
+  <name>/logs/          one log per rendered entry (the summary names the log of a failure)
+  .cache/               content-addressed clips; a clip is re-rendered only when its scene's code, its
+                        params, the quality, the locale or the tool versions change
+
+exit status: 0 ok, 1 an entry failed to render, 2 invalid storyboard or arguments.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="render.py",
+        description="Render a storyboard of Manim scenes into one video (and optionally a slide deck). "
+        "Each entry renders in its own worker process; unchanged entries come from the cache.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("storyboard", nargs="?", type=Path, help="storyboard YAML file (see storyboards/)")
+    p.add_argument(
+        "-q",
+        "--quality",
+        choices=["low", "medium", "high", "4k"],
+        help="override the storyboard's quality: low 480p15, medium 720p30, high 1080p60, 4k 2160p60",
+    )
+    p.add_argument("-l", "--locale", choices=["en", "zh"], help="override the storyboard's locale")
+    p.add_argument(
+        "--only",
+        nargs="+",
+        metavar="ID_OR_INDEX",
+        help="render only these entries: 1-based indices or scene ids",
+    )
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="worker processes rendering at once (default: number of cores, %(default)s)",
+    )
+    p.add_argument("-n", "--dry-run", action="store_true", help="print the plan; render and write nothing")
+    p.add_argument(
+        "--slides", action="store_true", help="also export a manim-slides HTML deck to <name>/slides/"
+    )
+    p.add_argument(
+        "--preview",
+        action="store_true",
+        help="also save the last frame of every slide as PNG and a contact sheet of the whole video",
+    )
+    p.add_argument(
+        "--no-cache", action="store_true", help="re-render every entry even if a cached clip exists"
+    )
+    p.add_argument(
+        "-o", "--output", type=Path, default=ROOT / "output", help="output folder (default: output/)"
+    )
+    p.add_argument("--cache-dir", type=Path, help="clip cache folder (default: <output>/.cache/clips)")
+    p.add_argument(
+        "--slides-dir",
+        type=Path,
+        default=ROOT / "slides",
+        help="manim-slides working folder (default: slides/)",
+    )
+    p.add_argument("--schema", action="store_true", help="print the storyboard JSON Schema and exit")
+    p.add_argument("--list", action="store_true", help="list the registered scenes and exit")
+    return p
+
+
+def _select(only: list[str], board) -> tuple[set[int] | None, list[str]]:
+    if not only:
+        return None, []
+    chosen, errors = set(), []
+    ids = {e.scene for e in board.entries}
+    for token in only:
+        if token.isdigit() and 1 <= int(token) <= len(board.entries):
+            chosen.add(int(token) - 1)
+        elif token in ids:
+            chosen.update(e.index for e in board.entries if e.scene == token)
+        else:
+            import difflib
+
+            close = difflib.get_close_matches(token, sorted(ids), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            errors.append(
+                f"--only {token!r}: not an entry index 1..{len(board.entries)} or a scene id "
+                f"of this storyboard{hint}"
+            )
+    return chosen, errors
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+
+    import scenes
+
+    registry = scenes.discover()
+    if args.schema:
+        from pipeline.schema import storyboard_schema
+
+        print(json.dumps(storyboard_schema(), indent=2, ensure_ascii=False))
+        return 0
+    if args.list:
+        for scene_id, spec in sorted(registry.items()):
+            fields = ", ".join(f"{k}={v.default!r}" for k, v in spec.params.model_fields.items())
+            print(f"{scene_id:<28} {spec.summary}\n{'':<28} params: {fields}")
+        return 0
+    if args.storyboard is None:
+        parser.print_usage(sys.stderr)
+        print("render.py: error: a storyboard file is required (or --schema / --list)", file=sys.stderr)
+        return 2
+    if args.jobs < 1:
+        print("render.py: error: --jobs must be at least 1", file=sys.stderr)
+        return 2
+
+    from rich.console import Console
+
+    from pipeline.plan import Settings
+    from pipeline.run import RunOptions, run_storyboard
+    from pipeline.storyboard import StoryboardError, parse_storyboard
+
+    try:
+        board = parse_storyboard(args.storyboard)
+    except StoryboardError as e:
+        n = len(e.problems)
+        print(f"{args.storyboard}: {n} problem{'s' if n != 1 else ''}; nothing was rendered", file=sys.stderr)
+        for p in e.problems:
+            print(f"  {p}", file=sys.stderr)
+        return 2
+    only, errors = _select(args.only or [], board)
+    if errors:
+        for msg in errors:
+            print(f"render.py: error: {msg}", file=sys.stderr)
+        return 2
+    output = args.output.resolve()
+    settings = Settings(
+        output_dir=output,
+        cache_dir=(args.cache_dir or output / ".cache" / "clips").resolve(),
+        slides_dir=args.slides_dir.resolve(),
+        quality=args.quality or board.quality,
+        locale=args.locale or board.locale,
+    )
+    opts = RunOptions(
+        only=only,
+        jobs=args.jobs,
+        dry_run=args.dry_run,
+        slides=args.slides,
+        preview=args.preview,
+        use_cache=not args.no_cache,
+    )
+    return run_storyboard(board, settings, opts, Console(stderr=False))

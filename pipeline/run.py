@@ -1,0 +1,246 @@
+"""One storyboard run: plan, render what is not cached, stitch, write the manifest, previews and slides."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pipeline.cache import ClipCache, tool_versions
+from pipeline.executor import JobResult, run_jobs
+from pipeline.fsutil import link_or_copy, write_text_atomic
+from pipeline.jobs import Job
+from pipeline.media import stitch
+from pipeline.plan import PlannedEntry, Settings, make_plan
+from pipeline.storyboard import Storyboard
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    only: set[int] | None = None
+    jobs: int = 1
+    dry_run: bool = False
+    slides: bool = False
+    preview: bool = False
+    use_cache: bool = True
+
+
+def run_storyboard(board: Storyboard, settings: Settings, opts: RunOptions, console: Console) -> int:
+    """Render ``board``; return the process exit status (0 ok, 1 if any entry failed)."""
+    t_start = time.perf_counter()
+    plan = make_plan(board, settings, opts.only, opts.use_cache)
+    out_dir = settings.output_dir / board.name
+    if opts.dry_run:
+        _print_plan(board, settings, plan, console)
+        return 0
+
+    todo = [p.job for p in plan if p.cached is None]
+    results = {p.job.index: JobResult(p.job, "cached", 0.0, p.cached) for p in plan if p.cached is not None}
+    if todo:
+        results.update({r.job.index: r for r in _render_with_progress(todo, opts.jobs, console)})
+    ordered = [results[p.job.index] for p in plan]
+
+    # the video needs every entry of the storyboard, not only the ones this run was asked for
+    full = plan if opts.only is None else make_plan(board, settings, None, True)
+    cache = ClipCache(settings.cache_dir)
+    metas = [results[p.job.index].meta if p.job.index in results else cache.lookup(p.job.key) for p in full]
+    video = None
+    notes: list[str] = []
+    if all(metas):
+        video = _assemble(board, settings, [p.job for p in full], metas, results, out_dir, console)
+        if opts.preview:
+            sheet = _preview(board, [p.job for p in full], metas, settings, out_dir)
+            notes.append(f"contact sheet: {sheet}")
+        if opts.slides:
+            from pipeline.slides import export_deck
+
+            deck = export_deck(board, [p.job for p in full], settings, out_dir / "slides")
+            notes.append(f"slides: {deck}")
+    else:
+        missing = sum(1 for m in metas if not m)
+        notes.append(f"video not stitched: {missing} entr{'y' if missing == 1 else 'ies'} not rendered")
+
+    _print_summary(ordered, console)
+    if video:
+        console.print(f"[bold green]video:[/] {video}")
+    for n in notes:
+        console.print(n)
+    console.print(f"total {time.perf_counter() - t_start:.1f} s")
+    return 1 if any(r.status == "failed" for r in ordered) else 0
+
+
+def _render_with_progress(jobs: list[Job], n_workers: int, console: Console) -> list[JobResult]:
+    progress = Progress(
+        TextColumn("{task.description:<34}"),
+        BarColumn(bar_width=24),
+        TextColumn("{task.fields[state]:<10}"),
+        TextColumn("{task.fields[info]}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+    tasks: dict[int, Any] = {}
+    with progress:
+        overall = progress.add_task(f"[bold]{len(jobs)} to render", total=len(jobs), state="", info="")
+        for j in jobs:
+            tasks[j.index] = progress.add_task(j.name, total=None, state="queued", info="", start=False)
+
+        def on_event(job: Job, event: str, data: dict[str, Any]) -> None:
+            tid = tasks[job.index]
+            if event == "start":
+                progress.start_task(tid)
+                progress.update(tid, state="rendering")
+            elif event == "play":
+                progress.update(tid, info=f"{data['n']} animations, {data['t']:.0f} s of video")
+            elif event in ("done", "error"):
+                ok = event == "done"
+                progress.update(tid, total=1, completed=1, state="done" if ok else "[red]failed")
+                progress.advance(overall)
+                progress.stop_task(tid)
+
+        results = run_jobs(jobs, n_workers, on_event)
+        for r in results:  # a worker that died before reporting still ends its row
+            if r.status == "failed":
+                progress.update(tasks[r.job.index], state="[red]failed", total=1, completed=1)
+    return results
+
+
+def _assemble(
+    board: Storyboard,
+    settings: Settings,
+    jobs: list[Job],
+    metas: list[dict],
+    results: dict,
+    out_dir: Path,
+    console: Console,
+) -> Path:
+    cache = ClipCache(settings.cache_dir)
+    clips_dir = out_dir / "clips"
+    clips = []
+    for job in jobs:
+        dest = clips_dir / f"{job.name}.mp4"
+        link_or_copy(cache.entry(job.key) / "clip.mp4", dest)
+        clips.append(dest)
+    for stale in clips_dir.glob("*.mp4"):  # clips of entries no longer in the storyboard
+        if stale not in clips:
+            stale.unlink()
+    video = out_dir / f"{board.name}.mp4"
+    manifest_path = out_dir / "manifest.json"
+    keys = [j.key for j in jobs]
+    old = _read_json(manifest_path)
+    if (
+        old
+        and old.get("keys") == keys
+        and old.get("title") == board.title
+        and video.is_file()
+        and [e["chapter"] for e in old.get("entries", [])] == [j.chapter for j in jobs]
+    ):
+        return video  # nothing changed: the stitched video is current
+    t0 = time.perf_counter()
+    info = stitch(clips, video, board.title, [j.chapter for j in jobs])
+    stitch_seconds = time.perf_counter() - t0
+    entries = []
+    for job, meta, start in zip(jobs, metas, info["starts"], strict=True):
+        r = results.get(job.index)
+        entries.append(
+            {
+                "index": job.index + 1,
+                "scene": job.scene_id,
+                "chapter": job.chapter,
+                "params": job.params,
+                "key": job.key,
+                "clip": f"clips/{job.name}.mp4",
+                "start": round(start, 3),
+                "duration": meta["duration"],
+                "slides": meta.get("slides", 0),
+                "status": r.status if r else "cached",
+                "render_seconds": meta.get("render_seconds"),
+                "peak_rss_mb": meta.get("peak_rss_mb"),
+            }
+        )
+    manifest = {
+        "title": board.title,
+        "name": board.name,
+        "storyboard": str(board.path),
+        "locale": settings.locale,
+        "quality": settings.quality,
+        "video": video.name,
+        "duration": round(info["duration"], 3),
+        "stitch": {"method": info["method"], "seconds": round(stitch_seconds, 3)},
+        "chapters": [{"title": e["chapter"], "start": e["start"]} for e in entries],
+        "keys": keys,
+        "entries": entries,
+        "tools": tool_versions(),
+    }
+    write_text_atomic(manifest_path, json.dumps(manifest, indent=2, ensure_ascii=False))
+    return video
+
+
+def _preview(
+    board: Storyboard, jobs: list[Job], metas: list[dict], settings: Settings, out_dir: Path
+) -> Path:
+    from pipeline.preview import contact_sheet
+
+    cache = ClipCache(settings.cache_dir)
+    frames_dir = out_dir / "frames"
+    rows = []
+    for job, meta in zip(jobs, metas, strict=True):
+        paths = []
+        for k, f in enumerate(meta.get("frames", [])):
+            dest = frames_dir / f"{job.name}_{k:02d}.png"
+            link_or_copy(cache.entry(job.key) / f["file"], dest)
+            paths.append(dest)
+        rows.append((f"{job.index + 1}. {job.chapter}", paths))
+    return contact_sheet(rows, out_dir / "contact_sheet.png", board.title)
+
+
+def _read_json(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _print_plan(board: Storyboard, settings: Settings, plan: list[PlannedEntry], console: Console) -> None:
+    table = Table(title=f"{board.title} — plan ({settings.quality}, {settings.locale})")
+    for col in ("#", "scene", "chapter", "action", "key"):
+        table.add_column(col)
+    for p in plan:
+        table.add_row(
+            str(p.job.index + 1),
+            p.job.scene_id,
+            p.job.chapter,
+            "cached" if p.cached else "[yellow]render",
+            p.job.key[:12],
+        )
+    console.print(table)
+    n = sum(1 for p in plan if p.cached is None)
+    console.print(f"{n} to render, {len(plan) - n} cached; output: {settings.output_dir / board.name}")
+
+
+def _print_summary(results: list[JobResult], console: Console) -> None:
+    table = Table(title="render summary")
+    for col in ("#", "entry", "status", "seconds", "clip s", "peak MB", "log"):
+        table.add_column(col)
+    colour = {"rendered": "green", "cached": "cyan", "failed": "red"}
+    for r in results:
+        m = r.meta or {}
+        table.add_row(
+            str(r.job.index + 1),
+            r.job.name,
+            f"[{colour[r.status]}]{r.status}",
+            f"{r.seconds:.1f}",
+            f"{m.get('duration', 0):.1f}" if m else "",
+            f"{m.get('peak_rss_mb', '')}" if r.status == "rendered" else "",
+            r.job.log_path if r.status == "failed" else "",
+        )
+    console.print(table)
+    for r in results:
+        if r.status == "failed":
+            console.print(f"[red]failed[/] {r.job.name}: {r.error} (log: {r.job.log_path})")

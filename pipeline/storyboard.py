@@ -1,0 +1,211 @@
+"""The storyboard format: a validated, typed description of one video.
+
+Validation collects every problem before reporting (pydantic does the collecting); each problem carries
+the file, the line, the key path, what was expected and, for misspelt names, a did-you-mean.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from pipeline.yamlsource import YamlDocument, YamlSyntaxError, load_yaml
+from scenes.registry import REGISTRY, SceneParams
+
+Locale = Literal["en", "zh"]
+Quality = Literal["low", "medium", "high", "4k"]
+
+# quality name → (manim quality, height, fps)
+QUALITIES: dict[str, tuple[str, int, int]] = {
+    "low": ("low_quality", 480, 15),
+    "medium": ("medium_quality", 720, 30),
+    "high": ("high_quality", 1080, 60),
+    "4k": ("fourk_quality", 2160, 60),
+}
+
+
+class EntryModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    scene: str = Field(description="A registered scene id (see `render.py --list`).")
+    params: dict[str, Any] = Field(default_factory=dict, description="The scene's typed parameters.")
+    chapter: str | None = Field(None, min_length=1, max_length=120, description="Chapter title in the video.")
+
+
+class StoryboardModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=200, description="Title of the video.")
+    name: str | None = Field(
+        None,
+        pattern=r"^[a-z0-9][a-z0-9_-]*$",
+        max_length=64,
+        description="Output folder name; defaults to the file name.",
+    )
+    locale: Locale = "en"
+    quality: Quality = "high"
+    scenes: list[EntryModel] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class Entry:
+    index: int
+    scene: str
+    params: SceneParams
+    chapter: str
+
+
+@dataclass(frozen=True)
+class Storyboard:
+    path: Path
+    title: str
+    name: str
+    locale: str
+    quality: str
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: Path
+    line: int | None
+    loc: tuple[str | int, ...]
+    message: str
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else str(self.file)
+        key = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in self.loc).replace(".[", "[")
+        s = f"{where}: {key or '<document>'}: {self.message}"
+        return s + (f" ({self.hint})" if self.hint else "")
+
+
+class StoryboardError(Exception):
+    """Raised with every problem of a storyboard; the CLI prints them and exits with status 2."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(map(str, problems)))
+        self.problems = problems
+
+
+def _did_you_mean(word: str, choices: list[str]) -> str | None:
+    close = difflib.get_close_matches(str(word), choices, n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else None
+
+
+def _problems_from(
+    err: ValidationError, doc: YamlDocument, prefix: tuple, fields_for: Callable[[tuple], list[str]]
+) -> list[Problem]:
+    out: list[Problem] = []
+    for e in err.errors():
+        loc = (*prefix, *e["loc"])
+        hint = None
+        if e["type"] == "extra_forbidden":
+            fields = fields_for(e["loc"])
+            msg = f"unknown key {e['loc'][-1]!r}; expected one of: {', '.join(fields)}"
+            hint = _did_you_mean(str(e["loc"][-1]), fields)
+        elif e["type"] == "missing":
+            msg = "required key is missing"
+        else:
+            msg = f"{e['msg']} (got {e['input']!r})" if not isinstance(e["input"], dict | list) else e["msg"]
+        out.append(Problem(doc.path, doc.line_of(loc), loc, msg, hint))
+    return out
+
+
+def parse_storyboard(path: Path) -> Storyboard:
+    """Load and validate ``path``; raise :class:`StoryboardError` listing every problem."""
+    path = Path(path)
+    if not path.is_file():
+        raise StoryboardError([Problem(path, None, (), "no such storyboard file")])
+    try:
+        doc = load_yaml(path)
+    except YamlSyntaxError as e:
+        raise StoryboardError([Problem(path, e.line, (), f"invalid YAML: {e.message}")]) from None
+    if not isinstance(doc.data, dict):
+        raise StoryboardError(
+            [Problem(path, 1, (), "expected a mapping with title, locale, quality and scenes")]
+        )
+    try:
+        board = StoryboardModel.model_validate(doc.data)
+    except ValidationError as err:
+        problems = _problems_from(err, doc, (), _board_fields)
+        # still check the scene entries that parsed, so one run reports everything
+        problems += _check_entries(doc, doc.data.get("scenes"))
+        raise StoryboardError(_dedupe(problems)) from None
+    problems = _check_entries(doc, doc.data["scenes"])
+    if problems:
+        raise StoryboardError(problems)
+    entries = tuple(
+        Entry(
+            i,
+            e.scene,
+            REGISTRY[e.scene].params.model_validate(e.params),
+            e.chapter or _default_chapter(e.scene),
+        )
+        for i, e in enumerate(board.scenes)
+    )
+    name = board.name or re.sub(r"[^a-z0-9_-]+", "-", path.stem.lower()).strip("-") or "storyboard"
+    return Storyboard(path, board.title, name, board.locale, board.quality, entries)
+
+
+def _board_fields(loc: tuple) -> list[str]:
+    return list(StoryboardModel.model_fields if len(loc) == 1 else EntryModel.model_fields)
+
+
+def _check_entries(doc: YamlDocument, raw_entries: Any) -> list[Problem]:
+    """Scene ids and each entry's params against the scene's own model."""
+    if not isinstance(raw_entries, list):
+        return []
+    problems: list[Problem] = []
+    ids = sorted(REGISTRY)
+    for i, raw in enumerate(raw_entries):
+        if not isinstance(raw, dict):
+            continue
+        base = ("scenes", i)
+        scene_id = raw.get("scene")
+        if not isinstance(scene_id, str):
+            continue
+        if scene_id not in REGISTRY:
+            loc = (*base, "scene")
+            problems.append(
+                Problem(
+                    doc.path,
+                    doc.line_of(loc),
+                    loc,
+                    f"unknown scene id {scene_id!r}",
+                    _did_you_mean(scene_id, ids) or f"known ids: {', '.join(ids)}",
+                )
+            )
+            continue
+        params = raw.get("params", {})
+        if params is None:
+            params = {}
+        if not isinstance(params, dict):
+            continue
+        model = REGISTRY[scene_id].params
+        try:
+            model.model_validate(params)
+        except ValidationError as err:
+            problems += _problems_from(
+                err, doc, (*base, "params"), lambda _loc, m=model: list(m.model_fields)
+            )
+    return problems
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen, out = set(), []
+    for p in problems:
+        if (p.loc, p.message) not in seen:
+            seen.add((p.loc, p.message))
+            out.append(p)
+    return out
+
+
+def _default_chapter(scene_id: str) -> str:
+    return REGISTRY[scene_id].summary or scene_id

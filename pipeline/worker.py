@@ -1,0 +1,164 @@
+"""One worker process renders one job (Manim's config is process-global, so never two in one process).
+
+Run as ``python -m pipeline.worker`` with the job as JSON on stdin. Progress events go to stdout as JSON
+lines; everything Manim prints goes to stderr, which the executor sends to the job's log file. The result
+is built in a temporary directory inside the cache and renamed into place only when complete, with
+``meta.json`` written last: an interrupted render leaves nothing a later run would trust.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from pipeline.fsutil import publish_dir, write_text_atomic
+from pipeline.jobs import Job
+from pipeline.storyboard import QUALITIES
+
+
+class Events:
+    """JSON-lines progress channel on the process's original stdout."""
+
+    def __init__(self) -> None:
+        self._out = os.fdopen(os.dup(1), "w", buffering=1)
+        os.dup2(2, 1)  # anything else printed to stdout (Manim's console) lands in the log
+
+    def emit(self, event: str, **data: Any) -> None:
+        self._out.write(json.dumps({"event": event, **data}) + "\n")
+
+
+def render(job: Job, events: Events) -> dict[str, Any]:
+    import importlib
+
+    from manim import config, tempconfig
+    from PIL import Image
+
+    from scenes.registry import REGISTRY
+
+    importlib.import_module(job.module)
+    spec = REGISTRY[job.scene_id]
+    params = spec.params.model_validate(job.params)
+
+    tmp = Path(job.cache_dir) / f".tmp-{job.key}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    (tmp / "frames").mkdir(parents=True)
+    frames: list[dict[str, Any]] = []
+
+    def save_frame(scene, kind: str, index: int) -> None:
+        if kind not in ("slide", "end"):
+            return
+        path = tmp / "frames" / f"{len(frames):02d}.png"
+        Image.fromarray(scene.capture_frame()).convert("RGB").save(path)
+        frames.append({"file": f"frames/{path.name}", "kind": kind, "time": round(scene.renderer.time, 3)})
+
+    plays = 0
+
+    def on_play(scene) -> None:
+        nonlocal plays
+        plays += 1
+        events.emit("play", n=plays, t=round(scene.renderer.time, 2))
+
+    t0 = time.perf_counter()
+    manim_quality = QUALITIES[job.quality][0]
+    with tempconfig(
+        {
+            "quality": manim_quality,
+            "media_dir": str(tmp / "media"),
+            "disable_caching": True,
+            "progress_bar": "none",
+            "verbosity": "WARNING",
+            "output_file": job.name,
+            "write_to_movie": True,
+        }
+    ):
+        scene = spec.cls(
+            params=params,
+            locale=job.locale,
+            name=job.name,
+            pause_hooks=(save_frame,),
+            output_folder=tmp / "slides",
+        )
+        scene.play_hooks.append(on_play)
+        scene.render()
+        movie = Path(scene.renderer.file_writer.movie_file_path)
+        size = (config.pixel_width, config.pixel_height, config.frame_rate)
+    os.replace(movie, tmp / "clip.mp4")
+    shutil.rmtree(tmp / "media", ignore_errors=True)
+    _relativise_slides(tmp / "slides", job.name)
+    meta = {
+        "key": job.key,
+        "scene": job.scene_id,
+        "params": job.params,
+        "quality": job.quality,
+        "locale": job.locale,
+        "name": job.name,
+        "duration": round(float(scene.renderer.time), 6),
+        "resolution": [size[0], size[1]],
+        "fps": size[2],
+        "animations": plays,
+        "slides": len(frames) - 1 if frames else 0,
+        "frames": frames,
+        "shown": _jsonable(scene.shown),
+        "render_seconds": round(time.perf_counter() - t0, 3),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+    write_text_atomic(tmp / "meta.json", json.dumps(meta, indent=2, ensure_ascii=False))
+    publish_dir(tmp, job.entry_dir)
+    return meta
+
+
+def _relativise_slides(folder: Path, name: str) -> None:
+    """Make the slide config's file paths relative to the slides folder, so the entry can move."""
+    cfg = folder / f"{name}.json"
+    if not cfg.is_file():
+        return
+    data = json.loads(cfg.read_text(encoding="utf-8"))
+    for slide in data.get("slides", []):
+        for k in ("file", "rev_file"):
+            if k in slide:
+                slide[k] = (
+                    str(Path(slide[k]).relative_to(folder)) if Path(slide[k]).is_absolute() else slide[k]
+                )
+    cfg.write_text(json.dumps(data, indent=2), encoding="utf-8")
+
+
+def _jsonable(x: Any) -> Any:
+    try:
+        import numpy as np
+
+        if isinstance(x, np.ndarray):
+            return x.tolist()
+        if isinstance(x, np.generic):
+            return x.item()
+    except ImportError:  # pragma: no cover
+        pass
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_jsonable(v) for v in x]
+    return x
+
+
+def main() -> int:
+    events = Events()
+    job = Job.from_json(sys.stdin.read())
+    events.emit("start", pid=os.getpid())
+    try:
+        meta = render(job, events)
+    except BaseException as e:
+        traceback.print_exc()
+        events.emit("error", message=f"{type(e).__name__}: {e}"[:500])
+        return 1
+    events.emit("done", meta=meta)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
