@@ -50,7 +50,8 @@ def sliding_windows(
     for u in range(kh):
         for v in range(kw):
             r0, c0 = u * dh, v * dw
-            cols[:, :, u, v] = x_pad[:, :, r0 : r0 + sh * (ho - 1) + 1 : sh, c0 : c0 + sw * (wo - 1) + 1 : sw]
+            rows, cols_ = slice(r0, r0 + sh * (ho - 1) + 1, sh), slice(c0, c0 + sw * (wo - 1) + 1, sw)
+            cols[:, :, u, v] = x_pad[:, :, rows, cols_]  # (N, C, Ho, Wo)
     return cols
 
 
@@ -64,7 +65,8 @@ def fold_windows(
     for u in range(kh):
         for v in range(kw):
             r0, c0 = u * dh, v * dw
-            out[:, :, r0 : r0 + sh * (ho - 1) + 1 : sh, c0 : c0 + sw * (wo - 1) + 1 : sw] += cols[:, :, u, v]
+            rows, cols_ = slice(r0, r0 + sh * (ho - 1) + 1, sh), slice(c0, c0 + sw * (wo - 1) + 1, sw)
+            out[:, :, rows, cols_] += cols[:, :, u, v]  # (N, C, Ho, Wo)
     return out
 
 

@@ -75,7 +75,7 @@ def gcn_layer_ref(
         for j in neighbours(a_tilde, i):
             out[i] += a_tilde[i, j] / np.sqrt(deg[i] * deg[j]) * (x[j] @ w)  # (F',)
         if b is not None:
-            out[i] += b
+            out[i] += b  # (F',)
     return activate(out, activation)
 
 

@@ -128,7 +128,7 @@ def mlp_forward(params: MLPParams, x: np.ndarray) -> MLPTrace:
         z = x @ lin.W + lin.b  # (B, d_out)
         a = activation(z, act)  # (B, d_out)
         traces.append(LayerTrace(x, z, a))
-        x = a
+        x = a  # (B, d_out)  input of the next layer
     return MLPTrace(tuple(traces), x)
 
 
@@ -176,7 +176,7 @@ def mlp_backward_per_example(params: MLPParams, trace: MLPTrace, d_out: np.ndarr
                 for j in range(d_o):
                     dWs[layer][i, j] += delta[j] * tr.x[n, i]  # eq. 6
             da = np.array([sum(delta[j] * lin.W[i, j] for j in range(d_o)) for i in range(d_in)])  # eq. 7
-            deltas[layer][n], dxs[layer][n] = delta, da
+            deltas[layer][n], dxs[layer][n] = delta, da  # (d_out,), (d_in,)
     return MLPGrads(
         tuple(LayerGrads(deltas[k], dWs[k], deltas[k].sum(axis=0), dxs[k]) for k in range(n_layers))
     )
