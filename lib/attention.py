@@ -91,7 +91,9 @@ def scaled_dot_product_attention(
     additive term such as ALiBi's) broadcast to (..., T_q, T_k); ``scale`` defaults to 1/√d. Vectorised over
     every axis (no Python loop over T); fully masked rows give zero weights and zero output.
     """
-    q, k, v = (np.asarray(a, dtype=np.float64) for a in (q, k, v))
+    q, k, v = (
+        np.asarray(a, dtype=np.float64) for a in (q, k, v)
+    )  # (..., T_q, d), (..., T_k, d), (..., T_k, d_v)
     scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
     scores = q @ k.swapaxes(-1, -2)  # (..., T_q, T_k)
     scaled = scores * scale  # (..., T_q, T_k)
@@ -115,14 +117,17 @@ def scaled_dot_product_attention_loop(
 
     Returns only the output (..., T_q, d_v); the intermediates are those of the vectorised version.
     """
-    q, k, v = (np.asarray(a, dtype=np.float64) for a in (q, k, v))
+    q, k, v = (
+        np.asarray(a, dtype=np.float64) for a in (q, k, v)
+    )  # (..., T_q, d), (..., T_k, d), (..., T_k, d_v)
     *batch, T_q, d = q.shape
     T_k = k.shape[-2]
     scale = 1.0 / math.sqrt(d) if scale is None else scale
     full = tuple(batch) + (T_q, T_k)
     mask = np.broadcast_to(True if mask is None else mask, full)  # (..., T_q, T_k)
     bias = np.broadcast_to(0.0 if bias is None else bias, full)  # (..., T_q, T_k)
-    k, v = np.broadcast_to(k, (*batch, T_k, d)), np.broadcast_to(v, (*batch, T_k, v.shape[-1]))
+    k = np.broadcast_to(k, (*batch, T_k, d))  # (..., T_k, d)
+    v = np.broadcast_to(v, (*batch, T_k, v.shape[-1]))  # (..., T_k, d_v)
     out = np.zeros((*batch, T_q, v.shape[-1]))  # (..., T_q, d_v)
     for b in np.ndindex(*batch):
         for i in range(T_q):
@@ -234,8 +239,8 @@ def multi_head_attention(
 
     x_q (..., T_q, d_q_in) gives the queries, x_k (..., T_k, d_k_in) the keys and x_v (..., T_k, d_v_in)
     the values (defaults: x_k = x_q, self-attention; x_v = x_k). A decoder's x_q with an encoder's output
-    as x_k = x_v is cross-attention. ``mask`` (True = attend)
-    broadcasts to (..., T_q, T_k) and is shared by all heads; ``bias`` broadcasts to (..., H, T_q, T_k).
+    as x_k = x_v is cross-attention. ``mask`` (True = attend) broadcasts to (..., T_q, T_k) and is shared
+    by all heads; ``bias`` (e.g. ALiBi's, per head) broadcasts to (..., H, T_q, T_k).
     """
     x_q = np.asarray(x_q, dtype=np.float64)  # (..., T_q, d_q_in)
     x_k = x_q if x_k is None else np.asarray(x_k, dtype=np.float64)  # (..., T_k, d_k_in)

@@ -96,11 +96,15 @@ def flash_attention(
     q (..., T_q, d), k (..., T_k, d), v (..., T_k, d_v). ``causal`` uses ``lib.attention.causal_mask``
     (bottom-right aligned); ``mask`` (True = attend) broadcasts to (..., T_q, T_k) and is combined with it.
     """
-    q, k, v = (np.asarray(a, dtype=np.float64) for a in (q, k, v))
+    q, k, v = (
+        np.asarray(a, dtype=np.float64) for a in (q, k, v)
+    )  # (..., T_q, d), (..., T_k, d), (..., T_k, d_v)
     T_q, T_k, d_v = q.shape[-2], k.shape[-2], v.shape[-1]
     lead = np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
     tau = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
-    full = np.ones((T_q, T_k), dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+    full = (
+        np.ones((T_q, T_k), dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+    )  # (..., T_q, T_k)
     if causal:
         full = full & causal_mask(T_q, T_k)  # (..., T_q, T_k)
     full = np.broadcast_to(full, (*lead, T_q, T_k))  # (..., T_q, T_k)

@@ -90,7 +90,7 @@ def incremental_attention(q: np.ndarray, k: np.ndarray, v: np.ndarray, prefill: 
     every later step one token. ``output`` equals ``scaled_dot_product_attention(q, k, v,
     mask=causal_mask(T)).output``.
     """
-    q, k, v = (np.asarray(a, dtype=np.float64) for a in (q, k, v))
+    q, k, v = (np.asarray(a, dtype=np.float64) for a in (q, k, v))  # (..., T, d), (..., T, d), (..., T, d_v)
     T = q.shape[-2]
     if not 1 <= prefill <= T:
         raise ValueError(f"prefill must be in 1 … {T}, got {prefill}")
