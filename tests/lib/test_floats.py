@@ -19,6 +19,7 @@ from lib.floats import (
     cast_bits,
     cast_bits_array,
     cast_bits_torch,
+    cast_bits_vec,
     decode_bits,
     float64_bits,
 )
@@ -236,3 +237,31 @@ def test_bit_fields_by_hand():
 def test_cast_value_and_float64_bits():
     assert cast(0.1, FP32) == float(np.float32(0.1))
     assert float64_bits(1.0) == 0x3FF0000000000000
+
+
+# ------------------------------------------------------------- vectorised vs plain loop
+@pytest.mark.parametrize("fmt", FMTS, ids=lambda f: f.name)
+def test_vectorised_cast_equals_scalar_loop(fmt):
+    x = random_values(seed=7, n=5000).reshape(-1, 1)  # (N, 1): shapes are kept
+    np.testing.assert_array_equal(cast_bits_vec(x, fmt), cast_bits_array(x, fmt))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=64))
+def test_vectorised_cast_equals_scalar_any_pattern(patterns):
+    x = np.array(patterns, dtype=np.uint64).view(np.float64)
+    for fmt in FMTS:
+        np.testing.assert_array_equal(cast_bits_vec(x, fmt), cast_bits_array(x, fmt))
+
+
+def test_vectorised_cast_bulk_vs_torch_and_numpy():
+    x = random_values(seed=8, n=100_000)  # (N,)
+    np.testing.assert_array_equal(cast_bits_vec(x, FP32), torch_bits(x, FP32))  # NaN payloads included
+    finite = x[~np.isnan(x)]  # (F,)
+    with np.errstate(over="ignore"):
+        ref = finite.astype(np.float16).view(np.uint16).astype(np.int64)  # (F,)
+    np.testing.assert_array_equal(cast_bits_vec(finite, FP16), ref)
+    with np.errstate(over="ignore", invalid="ignore"):
+        x32 = finite.astype(np.float32).astype(np.float64)  # (F,)  no double rounding possible
+    x32 = x32[~np.isnan(x32)]
+    np.testing.assert_array_equal(cast_bits_vec(x32, BF16), torch_bits(x32, BF16))
