@@ -93,7 +93,7 @@ def test_pixel_trace_reproduces_every_output(cfg):
                     assert t.patch[ci, u, v] == (x[n, c, r, cc] if inside else 0.0)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25, deadline=None, database=None)
 @given(
     h=st.integers(1, 40),
     k=st.integers(1, 7),
@@ -115,7 +115,7 @@ def test_output_size_formula(h, k, s, p, d):
     )
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=15, deadline=None, database=None)
 @given(
     n=st.integers(1, 2),
     cg=st.integers(1, 3),

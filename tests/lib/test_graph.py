@@ -89,7 +89,7 @@ def torch_sage(adj, x, w):
 # ---------------------------------------------------------------- GCN
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=15, deadline=None, database=None)
 @given(n=st.integers(1, 12), p=st.floats(0.0, 1.0), seed=st.integers(0, 2**16))
 def test_gcn_matches_edge_list_torch_and_loop(n, p, seed):
     adj = _graph(n, p, seed)
@@ -127,7 +127,7 @@ def test_gcn_hand_worked_path():
 # ---------------------------------------------------------------- GAT
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=15, deadline=None, database=None)
 @given(
     n=st.integers(1, 10),
     p=st.floats(0.0, 1.0),
@@ -174,7 +174,7 @@ def test_gat_hand_worked_path():
 # ---------------------------------------------------------------- GraphSAGE
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=15, deadline=None, database=None)
 @given(n=st.integers(1, 12), p=st.floats(0.0, 1.0), symmetric=st.booleans(), seed=st.integers(0, 2**16))
 def test_sage_matches_edge_list_torch_and_loop(n, p, symmetric, seed):
     adj = _graph(n, p, seed, symmetric)
@@ -207,7 +207,7 @@ def test_sage_hand_worked_path():
 # ---------------------------------------------------------------- invariants shared by all three
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=10, deadline=None, database=None)
 @given(n=st.integers(2, 9), seed=st.integers(0, 2**16))
 def test_permutation_equivariance(n, seed):
     adj = _graph(n, 0.4, seed)

@@ -48,7 +48,7 @@ def _torch_run(params: MLPParams, x: np.ndarray, d_out: np.ndarray):
     )
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=20, deadline=None, database=None)
 @given(
     sizes=st.lists(st.integers(1, 6), min_size=2, max_size=5),
     acts=st.lists(st.sampled_from(ACTIVATIONS), min_size=4, max_size=4),

@@ -80,7 +80,7 @@ def test_avg_pool_matches_torch_and_autograd(cfg):
     np.testing.assert_allclose(avg_pool2d_backward(res, dy), dx_ref, atol=ATOL, rtol=0)
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=20, deadline=None, database=None)
 @given(
     hw=st.integers(3, 9),
     k=st.integers(1, 3),
