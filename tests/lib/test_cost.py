@@ -113,6 +113,26 @@ def test_conv2d_vs_torch(cfg):
     assert c.activation_elems == counted.out.numel()
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    g=st.integers(1, 3),
+    cin_g=st.integers(1, 3),
+    cout_g=st.integers(1, 3),
+    k=st.tuples(st.integers(1, 4), st.integers(1, 4)),
+    s=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    p=st.tuples(st.integers(0, 2), st.integers(0, 2)),
+    d=st.tuples(st.integers(1, 2), st.integers(1, 2)),
+    bias=st.booleans(),
+)
+def test_conv2d_random_configs_vs_torch(g, cin_g, cout_g, k, s, p, d, bias):
+    cin, cout, shape = g * cin_g, g * cout_g, (2, g * cin_g, 11, 12)
+    with torch.device("meta"):  # FLOP counts and shapes without arithmetic
+        m = nn.Conv2d(cin, cout, k, s, p, d, g, bias)
+        total, _ = counted(lambda: m(torch.zeros(shape)))
+    c = conv2d_cost(cin, cout, k, shape, s, p, d, g, bias)
+    assert (c.params, c.matmul_flops, c.output_shape) == (nparams(m), total, tuple(counted.out.shape))
+
+
 def test_conv2d_resnet_stem_by_hand():
     # 64 filters of 3·7·7 weights; 112·112 outputs each, 147 MACs per output.
     c = conv2d_cost(3, 64, 7, (1, 3, 224, 224), stride=2, padding=3, bias=False)
@@ -145,17 +165,22 @@ def test_conv_rejects_bad_shapes():
     k=st.integers(1, 4),
     s=st.integers(1, 3),
     p=st.integers(0, 2),
-    hw=st.tuples(st.integers(4, 12), st.integers(4, 12)),
+    dil=st.integers(1, 2),
+    hw=st.tuples(st.integers(6, 12), st.integers(6, 12)),
     ceil=st.booleans(),
 )
-def test_pool_output_shape_vs_torch(kind, k, s, p, hw, ceil):
-    if 2 * p > k:
+def test_pool_output_shape_vs_torch(kind, k, s, p, dil, hw, ceil):
+    dil = dil if kind == "max" else 1  # AvgPool2d has no dilation
+    if 2 * p > dil * (k - 1) + 1:
         with pytest.raises(ValueError):
-            pool2d_cost(kind, k, (1, 2, *hw), s, p, ceil_mode=ceil)
+            pool2d_cost(kind, k, (1, 2, *hw), s, p, dil, ceil_mode=ceil)
         return
-    m = (nn.MaxPool2d if kind == "max" else nn.AvgPool2d)(k, s, p, ceil_mode=ceil)
+    if kind == "max":
+        m = nn.MaxPool2d(k, s, p, dil, ceil_mode=ceil)
+    else:
+        m = nn.AvgPool2d(k, s, p, ceil_mode=ceil)
     y = m(torch.randn(1, 2, *hw))
-    c = pool2d_cost(kind, k, (1, 2, *hw), s, p, ceil_mode=ceil)
+    c = pool2d_cost(kind, k, (1, 2, *hw), s, p, dil, ceil_mode=ceil)
     assert c.output_shape == tuple(y.shape)
     assert (c.params, c.macs) == (0, 0)
 
