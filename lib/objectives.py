@@ -94,6 +94,8 @@ def optimize_2d(
     ``optimizer`` is a bound :class:`Optimizer` or a name for ``make_optimizer(name, **hparams)``.
     ``result.points`` is the ``(steps+1, 2)`` trajectory.
     """
+    if not isinstance(optimizer, str) and hparams:
+        raise ValueError("pass hyper-parameters to make_optimizer, not with a bound Optimizer")
     opt = make_optimizer(optimizer, **hparams) if isinstance(optimizer, str) else optimizer
     p = np.asarray(start, dtype=np.float64).copy()  # (2,)
     state = opt.init(p)
