@@ -70,6 +70,11 @@ def fmt(x: float, digits: int = 2) -> str:
     return s.replace("-", "\u2212")
 
 
+def fmt_tex(x: float, digits: int = 2) -> str:
+    """Like :func:`fmt`, for use inside ``MathTex`` (LaTeX wants an ASCII minus)."""
+    return fmt(x, digits).replace("\u2212", "-")
+
+
 def fmt_int(n: int) -> str:
     return f"{n:,}"
 

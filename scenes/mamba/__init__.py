@@ -1,0 +1,1 @@
+"""Scenes of the Mamba lecture (storyboards/mamba.yaml)."""

@@ -1,0 +1,36 @@
+"""Parameters shared by the sentence-driven Mamba scenes (selection, selective scan, parallel scan)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from lib.toy_mamba import ToySelectiveSSM, tokenize, toy_selective_ssm
+from scenes.registry import SceneParams
+
+DEFAULT_SENTENCE = "Mamba lets some tokens in and forgets others"
+
+
+class ToyParams(SceneParams):
+    sentence: str = Field(DEFAULT_SENTENCE, min_length=1, max_length=80,
+                          description="input sentence; whitespace-separated tokens (2 to 8)")
+    d_inner: int = Field(4, ge=1, le=6, description="channels D shown")
+    d_state: int = Field(4, ge=2, le=6, description="state size N per channel")
+    seed: int = Field(0, ge=0, le=1_000_000, description="seed of the embeddings and projections")
+    discretization: Literal["zoh", "mamba"] = Field(
+        "zoh", description="zoh: the paper's exact B̄; mamba: the reference code's B̄ = ΔB")
+
+    @field_validator("sentence")
+    @classmethod
+    def _two_to_eight_tokens(cls, v: str) -> str:
+        tokens = tokenize(v)
+        if not 2 <= len(tokens) <= 8:
+            raise ValueError(f"expected 2 to 8 whitespace-separated tokens, got {len(tokens)}")
+        if max(len(t) for t in tokens) > 12:
+            raise ValueError("tokens must be at most 12 characters long")
+        return v
+
+    def model(self) -> ToySelectiveSSM:
+        return toy_selective_ssm(self.sentence, self.d_inner, self.d_state, self.seed,
+                                 discretization=self.discretization)
