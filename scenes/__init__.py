@@ -7,7 +7,7 @@ import pkgutil
 
 from scenes.registry import REGISTRY, SceneSpec
 
-_SKIP = {"registry", "base", "theme", "layout", "widgets", "locale"}
+_SKIP = {"registry", "base", "theme", "layout", "widgets", "check", "common"}
 
 
 def discover() -> dict[str, SceneSpec]:

@@ -110,11 +110,12 @@ def check_layout(
     return problems
 
 
-def run_fast(cls, params=None, locale: str = "en", hooks: tuple = ()):
+def run_fast(cls, params=None, locale: str = "en", hooks: tuple = (), media_dir: str | None = None):
     """Construct a scene with every animation skipped and nothing written; return the scene.
 
     This is the fast mode of the layout tests: ``construct()`` runs for real (all ``lib/`` calls, every
-    object built and placed), but no frame is rendered to a movie.
+    object built and placed), but no frame is rendered to a movie. Pass a persistent ``media_dir`` to
+    reuse compiled LaTeX and text between runs.
     """
     import tempfile
 
@@ -127,7 +128,7 @@ def run_fast(cls, params=None, locale: str = "en", hooks: tuple = ()):
                 "dry_run": True,
                 "quality": "low_quality",
                 "disable_caching": True,
-                "media_dir": tmp,
+                "media_dir": media_dir or tmp,
                 "progress_bar": "none",
                 "verbosity": "ERROR",
             }
@@ -142,12 +143,14 @@ def run_fast(cls, params=None, locale: str = "en", hooks: tuple = ()):
     return scene
 
 
-def layout_problems(cls, params=None, locale: str = "en") -> tuple[object, list[LayoutProblem]]:
+def layout_problems(
+    cls, params=None, locale: str = "en", media_dir: str | None = None
+) -> tuple[object, list[LayoutProblem]]:
     """Run ``cls`` in fast mode and collect the layout problems at every pause."""
     problems: list[LayoutProblem] = []
 
     def hook(scene, kind: str, index: int) -> None:
         problems.extend(check_layout(scene.mobjects, index, kind))
 
-    scene = run_fast(cls, params, locale, hooks=(hook,))
+    scene = run_fast(cls, params, locale, hooks=(hook,), media_dir=media_dir)
     return scene, problems

@@ -29,8 +29,15 @@ from scenes.base import LectureScene
 class Heatmap(VGroup):
     """A matrix as coloured cells with each value written in its cell (diverging colour scale)."""
 
-    def __init__(self, values: np.ndarray, vmax: float | None = None, cell: float = 0.62, digits: int = 2,
-                 font_size: int = theme.NUMBER, show_numbers: bool = True) -> None:
+    def __init__(
+        self,
+        values: np.ndarray,
+        vmax: float | None = None,
+        cell: float = 0.62,
+        digits: int = 2,
+        font_size: int = theme.NUMBER,
+        show_numbers: bool = True,
+    ) -> None:
         super().__init__()
         values = np.atleast_2d(np.asarray(values, dtype=float))
         self.values = values
@@ -59,7 +66,7 @@ class Heatmap(VGroup):
 
     def row(self, i: int) -> VGroup:
         cols = self.shape[1]
-        return VGroup(*self.cells[i * cols:(i + 1) * cols])
+        return VGroup(*self.cells[i * cols : (i + 1) * cols])
 
     def column(self, j: int) -> VGroup:
         return VGroup(*[self.cells[i * self.shape[1] + j] for i in range(self.shape[0])])
@@ -69,28 +76,36 @@ def symbol_label(word: str, tex: str, color, size: int = theme.SMALL) -> VGroup:
     """A caption made of a word in the theme font and a symbol in TeX, e.g. "decay" + Ā_t."""
     from manim import MathTex
 
-    parts = VGroup(LectureScene.plain(word, size=size, color=color),
-                   MathTex(tex, font_size=size * 1.45, color=color))
+    parts = VGroup(
+        LectureScene.plain(word, size=size, color=color), MathTex(tex, font_size=size * 1.45, color=color)
+    )
     return parts.arrange(RIGHT, buff=0.12)
 
 
-def labelled(mob: VMobject, label: str, color=theme.FG, size: int = theme.LABEL, direction=UP,
-             buff: float = 0.15) -> VGroup:
+def labelled(
+    mob: VMobject, label: str, color=theme.FG, size: int = theme.LABEL, direction=UP, buff: float = 0.15
+) -> VGroup:
     """``mob`` with a caption above (or below) it."""
     cap = LectureScene.plain(label, size=size, color=color)
     cap.next_to(mob, direction, buff=buff)
     return VGroup(mob, cap)
 
 
-def token_strip(tokens: Sequence[str], color=theme.INPUT, size: int = theme.LABEL, max_width: float = 12.5
-                ) -> VGroup:
+def token_strip(
+    tokens: Sequence[str], color=theme.INPUT, size: int = theme.LABEL, max_width: float = 12.5
+) -> VGroup:
     """The input tokens as rounded chips in a row (scaled down to ``max_width`` if needed)."""
     chips = VGroup()
     for tok in tokens:
         label = LectureScene.plain(tok, size=size, color=theme.FG)
         height = 0.62 * size / theme.LABEL  # one height for every chip, whatever the glyphs
-        box = RoundedRectangle(corner_radius=0.1, width=max(label.width + 0.3, 0.6), height=height,
-                               stroke_color=color, stroke_width=2).set_fill(color, opacity=0.12)
+        box = RoundedRectangle(
+            corner_radius=0.1,
+            width=max(label.width + 0.3, 0.6),
+            height=height,
+            stroke_color=color,
+            stroke_width=2,
+        ).set_fill(color, opacity=0.12)
         label.move_to(box)
         chips.add(VGroup(box, label))
     chips.arrange(RIGHT, buff=0.15)
@@ -108,11 +123,24 @@ def legend(items: Sequence[tuple[str, object]], size: int = theme.SMALL) -> VGro
     return rows.arrange(DOWN, aligned_edge=LEFT, buff=0.12)
 
 
-def plot_axes(x_range: Sequence[float], y_range: Sequence[float], width: float, height: float,
-              x_label: str = "", y_label: str = "", tick_size: int = theme.SMALL) -> VGroup:
+def plot_axes(
+    x_range: Sequence[float],
+    y_range: Sequence[float],
+    width: float,
+    height: float,
+    x_label: str = "",
+    y_label: str = "",
+    tick_size: int = theme.SMALL,
+) -> VGroup:
     """Axes with numbered ticks (numbers drawn with the theme font, so `zh` and `en` look alike)."""
-    axes = Axes(x_range=list(x_range), y_range=list(y_range), x_length=width, y_length=height,
-                tips=False, axis_config={"color": theme.MUTED, "stroke_width": 2, "include_ticks": True})
+    axes = Axes(
+        x_range=list(x_range),
+        y_range=list(y_range),
+        x_length=width,
+        y_length=height,
+        tips=False,
+        axis_config={"color": theme.MUTED, "stroke_width": 2, "include_ticks": True},
+    )
     group = VGroup(axes)
     for x in np.arange(x_range[0], x_range[1] + 1e-9, x_range[2]):
         if abs(x - x_range[0]) < 1e-12 and x_range[0] == 0:

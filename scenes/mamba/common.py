@@ -13,13 +13,18 @@ DEFAULT_SENTENCE = "Mamba lets some tokens in and forgets others"
 
 
 class ToyParams(SceneParams):
-    sentence: str = Field(DEFAULT_SENTENCE, min_length=1, max_length=80,
-                          description="input sentence; whitespace-separated tokens (2 to 8)")
+    sentence: str = Field(
+        DEFAULT_SENTENCE,
+        min_length=1,
+        max_length=80,
+        description="input sentence; whitespace-separated tokens (2 to 8)",
+    )
     d_inner: int = Field(4, ge=1, le=6, description="channels D shown")
     d_state: int = Field(4, ge=2, le=6, description="state size N per channel")
     seed: int = Field(0, ge=0, le=1_000_000, description="seed of the embeddings and projections")
     discretization: Literal["zoh", "mamba"] = Field(
-        "zoh", description="zoh: the paper's exact B̄; mamba: the reference code's B̄ = ΔB")
+        "zoh", description="zoh: the paper's exact B̄; mamba: the reference code's B̄ = ΔB"
+    )
 
     @field_validator("sentence")
     @classmethod
@@ -32,5 +37,6 @@ class ToyParams(SceneParams):
         return v
 
     def model(self) -> ToySelectiveSSM:
-        return toy_selective_ssm(self.sentence, self.d_inner, self.d_state, self.seed,
-                                 discretization=self.discretization)
+        return toy_selective_ssm(
+            self.sentence, self.d_inner, self.d_state, self.seed, discretization=self.discretization
+        )

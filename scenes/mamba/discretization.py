@@ -40,6 +40,10 @@ class Discretization(LectureScene):
                 raise ValueError("delta_small must be smaller than delta_large")
             return self
 
+    EXAMPLES = (
+        {"omega": 1.0, "damping": 0.8, "delta": 1.0, "steps": 8, "delta_small": 0.3, "delta_large": 5.0},
+    )
+
     STRINGS = {
         "en": {
             "title": "Discretisation",
@@ -95,30 +99,44 @@ class Discretization(LectureScene):
         self.y = {m: lti_recurrence(d.A_bar, d.B_bar[:, 0], C, u).y for m, d in self.disc.items()}
         y_exact = self.traj.y[SUBSTEPS - 1 :: SUBSTEPS]  # (L,) continuous y at t = (k+1)Δ
         self.err = {m: float(np.max(np.abs(self.y[m] - y_exact))) for m in METHODS}
-        scalar = {d: discretize(np.array([[-1.0]]), np.array([[1.0]]), d, "zoh")
-                  for d in (p.delta_small, p.delta_large)}
+        scalar = {
+            d: discretize(np.array([[-1.0]]), np.array([[1.0]]), d, "zoh")
+            for d in (p.delta_small, p.delta_large)
+        }
         x = (np.arange(12) < 4).astype(float)  # (12,) a short pulse
-        self.memory = {d: (float(s.A_bar[0, 0]), float(s.B_bar[0, 0]),
-                           lti_recurrence(s.A_bar, s.B_bar[:, 0], np.ones(1), x).h[:, 0])
-                       for d, s in scalar.items()}
+        self.memory = {
+            d: (
+                float(s.A_bar[0, 0]),
+                float(s.B_bar[0, 0]),
+                lti_recurrence(s.A_bar, s.B_bar[:, 0], np.ones(1), x).h[:, 0],
+            )
+            for d, s in scalar.items()
+        }
         self.memory_x = x
         self.shown.update(
             A_bar={m: d.A_bar for m, d in self.disc.items()},
             B_bar={m: d.B_bar[:, 0] for m, d in self.disc.items()},
-            y_discrete=self.y, max_error=self.err,
+            y_discrete=self.y,
+            max_error=self.err,
             memory={str(d): {"A_bar": a, "B_bar": b, "h": h} for d, (a, b, h) in self.memory.items()},
         )
 
     # --- beats -------------------------------------------------------------------------------------
     def show_formulas(self) -> None:
         header = self.title_bar("title", "subtitle")
-        cont = MathTex(r"h'(t) = A\,h(t) + B\,x(t)", r"\;\xrightarrow{\;\Delta\;}\;",
-                       r"h_t = \bar A\,h_{t-1} + \bar B\,x_t", font_size=38)
+        cont = MathTex(
+            r"h'(t) = A\,h(t) + B\,x(t)",
+            r"\;\xrightarrow{\;\Delta\;}\;",
+            r"h_t = \bar A\,h_{t-1} + \bar B\,x_t",
+            font_size=38,
+        )
         cont.next_to(header, DOWN, buff=0.45).set_x(0)
         formulas = {
             "zoh": (r"\bar A = e^{\Delta A}", r"\bar B = (\Delta A)^{-1}(e^{\Delta A} - I)\,\Delta B"),
-            "bilinear": (r"\bar A = (I - \tfrac{\Delta}{2}A)^{-1}(I + \tfrac{\Delta}{2}A)",
-                         r"\bar B = (I - \tfrac{\Delta}{2}A)^{-1}\,\Delta B"),
+            "bilinear": (
+                r"\bar A = (I - \tfrac{\Delta}{2}A)^{-1}(I + \tfrac{\Delta}{2}A)",
+                r"\bar B = (I - \tfrac{\Delta}{2}A)^{-1}\,\Delta B",
+            ),
             "euler": (r"\bar A = I + \Delta A", r"\bar B = \Delta B"),
         }
         columns = VGroup()
@@ -129,11 +147,20 @@ class Discretization(LectureScene):
             a = self.disc[m].A_bar
             b = self.disc[m].B_bar[:, 0]
             num = MathTex(
-                r"\bar A = \begin{pmatrix}" + rf"{theme.fmt_tex(a[0, 0], 3)} & {theme.fmt_tex(a[0, 1], 3)} \\ "
-                + rf"{theme.fmt_tex(a[1, 0], 3)} & {theme.fmt_tex(a[1, 1], 3)}" + r"\end{pmatrix}",
-                font_size=26, color=color)
-            numb = MathTex(r"\bar B = \begin{pmatrix}" + rf"{theme.fmt_tex(b[0], 3)} \\ {theme.fmt_tex(b[1], 3)}"
-                           + r"\end{pmatrix}", font_size=26, color=color)
+                r"\bar A = \begin{pmatrix}"
+                + rf"{theme.fmt_tex(a[0, 0], 3)} & {theme.fmt_tex(a[0, 1], 3)} \\ "
+                + rf"{theme.fmt_tex(a[1, 0], 3)} & {theme.fmt_tex(a[1, 1], 3)}"
+                + r"\end{pmatrix}",
+                font_size=26,
+                color=color,
+            )
+            numb = MathTex(
+                r"\bar B = \begin{pmatrix}"
+                + rf"{theme.fmt_tex(b[0], 3)} \\ {theme.fmt_tex(b[1], 3)}"
+                + r"\end{pmatrix}",
+                font_size=26,
+                color=color,
+            )
             nums = VGroup(num, numb).arrange(RIGHT, buff=0.3)
             col = VGroup(name, fa, fb, nums).arrange(DOWN, buff=0.3)
             for part in (fa, fb, nums):
@@ -144,7 +171,9 @@ class Discretization(LectureScene):
         if columns.width > 13.4:
             columns.scale_to_fit_width(13.4)
         columns.set_x(0)
-        note = self.text("input_note", size=theme.SMALL, color=theme.MUTED, delta=theme.fmt(self.params.delta, 2))
+        note = self.text(
+            "input_note", size=theme.SMALL, color=theme.MUTED, delta=theme.fmt(self.params.delta, 2)
+        )
         note.to_edge(DOWN, buff=theme.EDGE)
         self.play(FadeIn(header))
         self.play(Write(cont))
@@ -164,9 +193,15 @@ class Discretization(LectureScene):
         lo = max(lo, -3.0)
         x_step = max(0.5, round(t_end / 6 * 2) / 2)
         y_step = 0.5 if hi - lo <= 3 else 1.0
-        plot = plot_axes([0, t_end, x_step], [lo, hi, y_step], width=8.2, height=4.6,
-                         x_label=self.t("time"), y_label=self.t("output"))
-        plot.to_edge(LEFT, buff=0.8).shift(DOWN * 0.55)
+        plot = plot_axes(
+            [0, t_end, x_step],
+            [lo, hi, y_step],
+            width=8.2,
+            height=4.6,
+            x_label=self.t("time"),
+            y_label=self.t("output"),
+        )
+        plot.next_to(self.header, DOWN, buff=0.35).to_edge(LEFT, buff=0.8)
         axes = plot.axes
         t = np.concatenate([[0.0], self.traj.t])
         y_c = np.concatenate([[0.0], self.traj.y])
@@ -175,13 +210,22 @@ class Discretization(LectureScene):
         marks = {}
         for m in METHODS:
             y = np.clip(self.y[m], lo, hi)
-            marks[m] = VGroup(polyline(axes, np.concatenate([[0], tk]), np.concatenate([[0], y]),
-                                       theme.METHOD[m], width=2).set_stroke(opacity=0.6),
-                              dots(axes, tk, y, theme.METHOD[m], radius=0.06))
-        items = [(self.t("continuous"), theme.METHOD["continuous"])] + [(self.t(m), theme.METHOD[m]) for m in METHODS]
+            marks[m] = VGroup(
+                polyline(
+                    axes, np.concatenate([[0], tk]), np.concatenate([[0], y]), theme.METHOD[m], width=2
+                ).set_stroke(opacity=0.6),
+                dots(axes, tk, y, theme.METHOD[m], radius=0.06),
+            )
+        items = [(self.t("continuous"), theme.METHOD["continuous"])] + [
+            (self.t(m), theme.METHOD[m]) for m in METHODS
+        ]
         leg = legend(items, size=theme.LABEL)
-        errs = VGroup(*[self.text("max_err", size=theme.SMALL, color=theme.METHOD[m],
-                                  err=theme.fmt(self.err[m], 3)) for m in METHODS])
+        errs = VGroup(
+            *[
+                self.text("max_err", size=theme.SMALL, color=theme.METHOD[m], err=theme.fmt(self.err[m], 3))
+                for m in METHODS
+            ]
+        )
         errs.arrange(DOWN, aligned_edge=LEFT, buff=0.14)
         side = VGroup(leg, errs).arrange(DOWN, aligned_edge=LEFT, buff=0.5)
         side.next_to(plot, RIGHT, buff=0.5).align_to(plot, UP)
@@ -199,7 +243,9 @@ class Discretization(LectureScene):
 
     def show_memory(self) -> None:
         p = self.params
-        head = self.text("memory", size=theme.BODY).next_to(self.header, DOWN, buff=0.45).to_edge(LEFT, buff=0.6)
+        head = (
+            self.text("memory", size=theme.BODY).next_to(self.header, DOWN, buff=0.45).to_edge(LEFT, buff=0.6)
+        )
         eq = MathTex(r"\bar a = e^{-\Delta}", r"\qquad", r"\bar b = 1 - e^{-\Delta}", font_size=34)
         eq.next_to(head, DOWN, buff=0.3).to_edge(LEFT, buff=0.6)
         eq[0].set_color(theme.MAT_A)
@@ -208,24 +254,43 @@ class Discretization(LectureScene):
         colors = {p.delta_small: theme.STATE, p.delta_large: theme.DELTA}
         for d, key in ((p.delta_small, "remembers"), (p.delta_large, "resets")):
             a, b, _ = self.memory[d]
-            rows.add(self.text(key, size=theme.LABEL, color=colors[d], d=theme.fmt(d, 2),
-                               keep=theme.fmt(100 * a, 1), inp=theme.fmt(100 * b, 1)))
+            rows.add(
+                self.text(
+                    key,
+                    size=theme.LABEL,
+                    color=colors[d],
+                    d=theme.fmt(d, 2),
+                    keep=theme.fmt(100 * a, 1),
+                    inp=theme.fmt(100 * b, 1),
+                )
+            )
         rows.arrange(DOWN, aligned_edge=LEFT, buff=0.2).next_to(eq, DOWN, buff=0.35).to_edge(LEFT, buff=0.6)
         for r in rows:
             if r.width > 13:
                 r.scale_to_fit_width(13)
         n = len(self.memory_x)
         plot = plot_axes([0, n, 2], [0, 1, 0.5], width=9.5, height=2.3, x_label=self.t("step"))
-        plot.next_to(rows, DOWN, buff=0.45).set_x(-0.6)
+        plot.next_to(rows, DOWN, buff=0.6).set_x(-0.6)
         axes = plot.axes
         steps = np.arange(1, n + 1)
-        bars = VGroup(*[polyline(axes, [s, s], [0, xv], theme.INPUT, width=10) for s, xv in
-                        zip(steps, self.memory_x, strict=True) if xv > 0])
-        curves = VGroup(*[VGroup(polyline(axes, np.concatenate([[0], steps]), np.concatenate([[0], h]), colors[d]),
-                                 dots(axes, steps, h, colors[d]))
-                          for d, (_, _, h) in self.memory.items()])
+        bars = VGroup(
+            *[
+                polyline(axes, [s, s], [0, xv], theme.INPUT, width=10)
+                for s, xv in zip(steps, self.memory_x, strict=True)
+                if xv > 0
+            ]
+        )
+        curves = VGroup(
+            *[
+                VGroup(
+                    polyline(axes, np.concatenate([[0], steps]), np.concatenate([[0], h]), colors[d]),
+                    dots(axes, steps, h, colors[d]),
+                )
+                for d, (_, _, h) in self.memory.items()
+            ]
+        )
         xl = self.text("x_label", size=theme.SMALL, color=theme.INPUT)
-        xl.next_to(axes.c2p(1, 1), LEFT, buff=0.25)
+        xl.next_to(axes.c2p(1, 1), UP, buff=0.12)
         self.play(FadeIn(head), Write(eq))
         self.play(FadeIn(rows[0]))
         self.play(FadeIn(rows[1]))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 from manim import (
     DOWN,
-    LEFT,
     RIGHT,
     UP,
     FadeIn,
@@ -30,6 +29,16 @@ class SelectiveScan(LectureScene):
 
     class Params(ToyParams):
         pass
+
+    EXAMPLES = (
+        {
+            "sentence": "selective models choose",
+            "d_inner": 6,
+            "d_state": 6,
+            "seed": 3,
+            "discretization": "mamba",
+        },
+    )
 
     STRINGS = {
         "en": {
@@ -57,10 +66,15 @@ class SelectiveScan(LectureScene):
     def construct(self) -> None:
         self.m = self.params.model()
         s = self.m.scan
-        self.vmax = {"A": 1.0, "B": float(np.max(np.abs(s.Bx))) or 1.0, "h": float(np.max(np.abs(s.h))) or 1.0,
-                     "y": float(np.max(np.abs(s.y))) or 1.0}
-        self.shown.update(tokens=list(self.m.tokens), A_bar=s.A_bar, Bx=s.Bx, h=s.h, y=s.y,
-                          delta=self.m.sel.delta)
+        self.vmax = {
+            "A": 1.0,
+            "B": float(np.max(np.abs(s.Bx))) or 1.0,
+            "h": float(np.max(np.abs(s.h))) or 1.0,
+            "y": float(np.max(np.abs(s.y))) or 1.0,
+        }
+        self.shown.update(
+            tokens=list(self.m.tokens), A_bar=s.A_bar, Bx=s.Bx, h=s.h, y=s.y, delta=self.m.sel.delta
+        )
         self.show_setup()
         for t in range(len(self.m.tokens)):
             self.show_step(t)
@@ -68,17 +82,22 @@ class SelectiveScan(LectureScene):
 
     def _maps(self, t: int) -> VGroup:
         s = self.m.scan
-        cell = 0.68 if max(self.params.d_inner, self.params.d_state) <= 4 else 0.56
-        a = Heatmap(s.A_bar[t], vmax=self.vmax["A"], cell=cell)
-        b = Heatmap(s.Bx[t], vmax=self.vmax["B"], cell=cell)
-        h = Heatmap(s.h[t], vmax=self.vmax["h"], cell=cell)
-        y = Heatmap(s.y[t][:, None], vmax=self.vmax["y"], cell=cell)
+        D, N = self.params.d_inner, self.params.d_state
+        cell = min(0.68, (13.0 - 3.0) / (3 * N + 1), 2.75 / D)  # fit 3 D×N maps + y in the frame
+        digits = 2 if cell >= 0.6 else 1  # keep the numbers at a readable size in small cells
+        a = Heatmap(s.A_bar[t], vmax=self.vmax["A"], cell=cell, digits=digits)
+        b = Heatmap(s.Bx[t], vmax=self.vmax["B"], cell=cell, digits=digits)
+        h = Heatmap(s.h[t], vmax=self.vmax["h"], cell=cell, digits=digits)
+        y = Heatmap(s.y[t][:, None], vmax=self.vmax["y"], cell=cell, digits=digits)
         return VGroup(a, b, h, y)
 
     def _arrange(self, maps: VGroup) -> VGroup:
         a, b, h, y = maps
-        ops = VGroup(MathTex(r"\odot\, h_{t-1} \;+", font_size=34), MathTex("=", font_size=34),
-                     MathTex(r"\xrightarrow{\;C_t\;}", font_size=34))
+        ops = VGroup(
+            MathTex(r"\odot\, h_{t-1} \;+", font_size=34),
+            MathTex("=", font_size=34),
+            MathTex(r"\xrightarrow{\;C_t\;}", font_size=34),
+        )
         row = VGroup(a, ops[0], b, ops[1], h, ops[2], y).arrange(RIGHT, buff=0.28)
         row.move_to(DOWN * 0.95)
         return ops
@@ -87,8 +106,9 @@ class SelectiveScan(LectureScene):
         header = self.title_bar("title", "subtitle")
         self.tokens = token_strip(self.m.tokens)
         self.tokens.next_to(header, DOWN, buff=0.35).set_x(0)
-        formula = MathTex(r"h_t = \bar A_t \odot h_{t-1} + \bar B_t\, x_t", r"\qquad",
-                          r"y_t = C_t\, h_t", font_size=34)
+        formula = MathTex(
+            r"h_t = \bar A_t \odot h_{t-1} + \bar B_t\, x_t", r"\qquad", r"y_t = C_t\, h_t", font_size=34
+        )
         formula.next_to(self.tokens, DOWN, buff=0.3)
         self.maps = self._maps(0)
         self.ops = self._arrange(self.maps)
@@ -107,14 +127,26 @@ class SelectiveScan(LectureScene):
         self.cursor = SurroundingRectangle(self.tokens[0], color=theme.ACCENT, buff=0.06)
         self.play(FadeIn(header), FadeIn(self.tokens))
         self.play(Write(formula))
-        self.play(FadeIn(self.maps), FadeIn(self.ops), FadeIn(labels), FadeIn(note), FadeIn(self.cursor),
-                  FadeIn(self.caption))
+        self.play(
+            FadeIn(self.maps),
+            FadeIn(self.ops),
+            FadeIn(labels),
+            FadeIn(note),
+            FadeIn(self.cursor),
+            FadeIn(self.caption),
+        )
         self.next_slide()
         self.header, self.formula, self.note = header, formula, note
 
     def _caption(self, t: int):
-        return self.text("step", size=theme.LABEL, color=theme.ACCENT, t=t + 1, tok=self.m.tokens[t],
-                         delta=theme.fmt(float(self.m.sel.delta[t].mean()), 3))
+        return self.text(
+            "step",
+            size=theme.LABEL,
+            color=theme.ACCENT,
+            t=t + 1,
+            tok=self.m.tokens[t],
+            delta=theme.fmt(float(self.m.sel.delta[t].mean()), 3),
+        )
 
     def show_step(self, t: int) -> None:
         if t == 0:
@@ -123,8 +155,12 @@ class SelectiveScan(LectureScene):
         for old, nw in zip(self.maps, new, strict=True):
             nw.move_to(old)
         caption = self._caption(t).move_to(self.caption)
-        self.play(self.cursor.animate.move_to(self.tokens[t]).match_width(
-            SurroundingRectangle(self.tokens[t], buff=0.06)), ReplacementTransform(self.caption, caption))
+        self.play(
+            self.cursor.animate.move_to(self.tokens[t]).match_width(
+                SurroundingRectangle(self.tokens[t], buff=0.06)
+            ),
+            ReplacementTransform(self.caption, caption),
+        )
         self.play(ReplacementTransform(self.maps[0], new[0]), ReplacementTransform(self.maps[1], new[1]))
         self.play(ReplacementTransform(self.maps[2], new[2]), ReplacementTransform(self.maps[3], new[3]))
         self.maps, self.caption = new, caption

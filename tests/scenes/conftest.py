@@ -1,0 +1,41 @@
+"""Fast-mode scene runs, memoised per test process: the layout test and a scene's own numeric test share one
+construction. Compiled LaTeX and text are reused through one media folder for the session."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import scenes
+from scenes.layout import LayoutProblem, check_layout, run_fast
+
+REGISTRY = scenes.discover()
+_RUNS: dict[tuple, tuple] = {}
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory) -> str:
+    return str(tmp_path_factory.mktemp("manim_media"))
+
+
+@pytest.fixture(scope="session")
+def fast_run(media_dir):
+    """fast_run(scene_id, params: dict | None, locale) -> (scene, [LayoutProblem])."""
+
+    def run(scene_id: str, params: dict | None = None, locale: str = "en"):
+        key = (scene_id, json.dumps(params or {}, sort_keys=True), locale)
+        if key not in _RUNS:
+            spec = REGISTRY[scene_id]
+            problems: list[LayoutProblem] = []
+
+            def hook(scene, kind, i):
+                problems.extend(check_layout(scene.mobjects, i, kind))
+
+            scene = run_fast(
+                spec.cls, spec.params.model_validate(params or {}), locale, hooks=(hook,), media_dir=media_dir
+            )
+            _RUNS[key] = (scene, problems)
+        return _RUNS[key]
+
+    return run
