@@ -54,7 +54,12 @@ def contact_sheet(rows: list[tuple[str, list[Path]]], dest: Path, title: str) ->
             if k and k % COLS == 0:
                 y += thumb_h + PAD
             sheet.paste(im, (x, y))
-            draw.text((x + 6, y + 4), str(k + 1), fill=(236, 239, 244), font=small)
+            tag = str(k + 1)  # slide number in the bottom-right corner, on a dark tab
+            tw = draw.textlength(tag, font=small)
+            draw.rectangle(
+                (x + THUMB_W - tw - 14, y + thumb_h - 26, x + THUMB_W, y + thumb_h), fill=(0, 0, 0)
+            )
+            draw.text((x + THUMB_W - tw - 7, y + thumb_h - 25), tag, fill=(255, 209, 102), font=small)
         y += thumb_h + PAD
     with atomic_path(dest) as tmp:
         sheet.save(tmp, format="PNG")

@@ -43,7 +43,15 @@ def run_storyboard(board: Storyboard, settings: Settings, opts: RunOptions, cons
     todo = [p.job for p in plan if p.cached is None]
     results = {p.job.index: JobResult(p.job, "cached", 0.0, p.cached) for p in plan if p.cached is not None}
     if todo:
-        results.update({r.job.index: r for r in _render_with_progress(todo, opts.jobs, console)})
+        timings = _read_json(settings.cache_dir / "timings.json") or {}
+        # longest first: with N workers the run ends when the slowest entry does, so start it early
+        todo.sort(key=lambda j: -timings.get(f"{j.scene_id}@{j.quality}", 0.0))
+        rendered = _render_with_progress(todo, opts.jobs, console)
+        results.update({r.job.index: r for r in rendered})
+        timings.update(
+            {f"{r.job.scene_id}@{r.job.quality}": r.seconds for r in rendered if r.status == "rendered"}
+        )
+        write_text_atomic(settings.cache_dir / "timings.json", json.dumps(timings, indent=1, sort_keys=True))
     ordered = [results[p.job.index] for p in plan]
 
     # the video needs every entry of the storyboard, not only the ones this run was asked for

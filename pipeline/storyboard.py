@@ -120,6 +120,9 @@ def _problems_from(
 
 def parse_storyboard(path: Path) -> Storyboard:
     """Load and validate ``path``; raise :class:`StoryboardError` listing every problem."""
+    import scenes
+
+    scenes.discover()  # scene ids and their parameter models
     path = Path(path)
     if not path.is_file():
         raise StoryboardError([Problem(path, None, (), "no such storyboard file")])

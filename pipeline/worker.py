@@ -67,10 +67,13 @@ def render(job: Job, events: Events) -> dict[str, Any]:
 
     t0 = time.perf_counter()
     manim_quality = QUALITIES[job.quality][0]
+    shared = Path(job.cache_dir).parent  # compiled LaTeX and text SVGs are pure functions of their source
     with tempconfig(
         {
             "quality": manim_quality,
             "media_dir": str(tmp / "media"),
+            "tex_dir": str(shared / "tex"),
+            "text_dir": str(shared / "texts"),
             "disable_caching": True,
             "progress_bar": "none",
             "verbosity": "WARNING",
