@@ -74,8 +74,8 @@ def source_closure(module: str, root: Path = ROOT) -> dict[str, Path]:
     return dict(sorted(seen.items()))
 
 
-@functools.cache
 def _file_digest(path: Path) -> str:
+    # never memoised: an edit in a long-lived process (or within one mtime tick) must change the key
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
