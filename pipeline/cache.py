@@ -14,6 +14,7 @@ import functools
 import hashlib
 import json
 import platform
+import shutil
 import subprocess
 from importlib import metadata
 from pathlib import Path
@@ -124,6 +125,16 @@ class ClipCache:
 
     def entry(self, key: str) -> Path:
         return self.dir / key
+
+    def sweep(self) -> int:
+        """Remove the temporary folders of workers that are no longer running (killed mid-render)."""
+        removed = 0
+        for tmp in self.dir.glob(".tmp-*-*"):
+            pid = tmp.name.rsplit("-", 1)[-1]
+            if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+                removed += 1
+        return removed
 
     def lookup(self, key: str) -> dict[str, Any] | None:
         """The entry's metadata if it is complete (its meta.json is written last), else None."""

@@ -43,6 +43,7 @@ def run_storyboard(board: Storyboard, settings: Settings, opts: RunOptions, cons
     todo = [p.job for p in plan if p.cached is None]
     results = {p.job.index: JobResult(p.job, "cached", 0.0, p.cached) for p in plan if p.cached is not None}
     if todo:
+        ClipCache(settings.cache_dir).sweep()
         timings = _read_json(settings.cache_dir / "timings.json") or {}
         # longest first: with N workers the run ends when the slowest entry does, so start it early
         todo.sort(key=lambda j: -timings.get(f"{j.scene_id}@{j.quality}", 0.0))
@@ -74,6 +75,26 @@ def run_storyboard(board: Storyboard, settings: Settings, opts: RunOptions, cons
         missing = sum(1 for m in metas if not m)
         notes.append(f"video not stitched: {missing} entr{'y' if missing == 1 else 'ies'} not rendered")
 
+    report = {
+        "storyboard": str(board.path),
+        "quality": settings.quality,
+        "locale": settings.locale,
+        "video": str(video) if video else None,
+        "seconds": round(time.perf_counter() - t_start, 3),
+        "entries": [
+            {
+                "index": r.job.index + 1,
+                "name": r.job.name,
+                "status": r.status,
+                "seconds": round(r.seconds, 3),
+                "key": r.job.key,
+                "error": r.error or None,
+                "log": r.job.log_path if r.status == "failed" else None,
+            }
+            for r in ordered
+        ],
+    }
+    write_text_atomic(out_dir / "last_run.json", json.dumps(report, indent=2, ensure_ascii=False))
     _print_summary(ordered, console)
     if video:
         console.print(f"[bold green]video:[/] {video}")

@@ -46,7 +46,7 @@ def render(job: Job, events: Events) -> dict[str, Any]:
     spec = REGISTRY[job.scene_id]
     params = spec.params.model_validate(job.params)
 
-    tmp = Path(job.cache_dir) / f".tmp-{job.key}-{os.getpid()}"
+    tmp = tmp_dir(job)
     shutil.rmtree(tmp, ignore_errors=True)
     (tmp / "frames").mkdir(parents=True)
     frames: list[dict[str, Any]] = []
@@ -149,6 +149,11 @@ def _jsonable(x: Any) -> Any:
     return x
 
 
+def tmp_dir(job: Job) -> Path:
+    """Where this process builds the entry (the pid lets a later run sweep it if the process died)."""
+    return Path(job.cache_dir) / f".tmp-{job.key}-{os.getpid()}"
+
+
 def main() -> int:
     events = Events()
     job = Job.from_json(sys.stdin.read())
@@ -157,6 +162,7 @@ def main() -> int:
         meta = render(job, events)
     except BaseException as e:
         traceback.print_exc()
+        shutil.rmtree(tmp_dir(job), ignore_errors=True)
         events.emit("error", message=f"{type(e).__name__}: {e}"[:500])
         return 1
     events.emit("done", meta=meta)

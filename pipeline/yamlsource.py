@@ -59,7 +59,9 @@ def _construct(node: yaml.Node, loc: Path_, lines: dict[Path_, int]) -> Any:
     lines.setdefault(loc, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN_TAGS:
         # a tagged collection (e.g. !!python/object/apply) must never be walked as if it were plain data
-        raise yaml.constructor.ConstructorError(None, None, f"tag {node.tag!r} is not allowed", node.start_mark)
+        raise yaml.constructor.ConstructorError(
+            None, None, f"tag {node.tag!r} is not allowed", node.start_mark
+        )
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:

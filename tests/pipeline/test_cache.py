@@ -32,8 +32,16 @@ def make_tree(root: Path) -> None:
 def test_source_closure_follows_relative_lazy_and_transitive_imports(tmp_path):
     make_tree(tmp_path)
     mods = set(source_closure("scenes.demo", tmp_path))
-    assert mods == {"scenes", "scenes.demo", "scenes.helper", "scenes.theme", "lib", "lib.numbers", "lib.deep",
-                    "lib.lazy"}
+    assert mods == {
+        "scenes",
+        "scenes.demo",
+        "scenes.helper",
+        "scenes.theme",
+        "lib",
+        "lib.numbers",
+        "lib.deep",
+        "lib.lazy",
+    }
 
 
 def test_key_changes_with_every_input_that_matters(tmp_path):
@@ -72,3 +80,15 @@ def test_incomplete_cache_entry_is_not_trusted(tmp_path):
     assert cache.lookup("abc") == {"duration": 1.0}
     (entry / "clip.mp4").unlink()
     assert cache.lookup("abc") is None
+
+
+def test_sweep_removes_only_folders_of_dead_workers(tmp_path):
+    import os
+
+    cache = ClipCache(tmp_path)
+    dead = tmp_path / ".tmp-abc-999999999"  # no such pid
+    alive = tmp_path / f".tmp-def-{os.getpid()}"
+    for d in (dead, alive):
+        d.mkdir()
+    assert cache.sweep() == 1
+    assert not dead.exists() and alive.exists()

@@ -13,7 +13,16 @@ from pipeline.media import probe, stitch
 
 
 def clip(path: Path, seconds: float, size: str = "320x240", rate: int = 15, audio: bool = False) -> Path:
-    args = ["ffmpeg", "-y", "-v", "error", "-f", "lavfi", "-i", f"testsrc=size={size}:rate={rate}:d={seconds}"]
+    args = [
+        "ffmpeg",
+        "-y",
+        "-v",
+        "error",
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc=size={size}:rate={rate}:d={seconds}",
+    ]
     if audio:
         args += ["-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}", "-c:a", "aac", "-shortest"]
     args += ["-c:v", "libx264", "-pix_fmt", "yuv420p", str(path)]
@@ -22,8 +31,12 @@ def clip(path: Path, seconds: float, size: str = "320x240", rate: int = 15, audi
 
 
 def chapters(path: Path) -> list[tuple[float, str]]:
-    out = subprocess.run(["ffprobe", "-v", "error", "-show_chapters", "-of", "json", str(path)],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_chapters", "-of", "json", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return [(float(c["start_time"]), c["tags"]["title"]) for c in json.loads(out)["chapters"]]
 
 

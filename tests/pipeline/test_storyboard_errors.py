@@ -17,16 +17,28 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # file → list of (line or None, fragments that must all appear in that problem's message)
 EXPECTED: dict[str, list[tuple[int | None, list[str]]]] = {
-    "unknown_scene.yaml": [(4, ["scenes[1].scene", "unknown scene id 'mamba.selective_scna'",
-                                "did you mean 'mamba.selective_scan'?"])],
-    "unknown_param.yaml": [(6, ["scenes[0].params.d_stat", "unknown key 'd_stat'", "did you mean 'd_state'?"])],
+    "unknown_scene.yaml": [
+        (
+            4,
+            [
+                "scenes[1].scene",
+                "unknown scene id 'mamba.selective_scna'",
+                "did you mean 'mamba.selective_scan'?",
+            ],
+        )
+    ],
+    "unknown_param.yaml": [
+        (6, ["scenes[0].params.d_stat", "unknown key 'd_stat'", "did you mean 'd_state'?"])
+    ],
     "out_of_bounds.yaml": [(4, ["scenes[0].params.d_state", "less than or equal to 6", "100"])],
     "wrong_type.yaml": [(5, ["scenes[0].params.steps", "valid integer", "'many'"])],
     "bad_locale.yaml": [(2, ["locale", "'en' or 'zh'", "'fr'"])],
     "bad_quality.yaml": [(2, ["quality", "'low', 'medium', 'high' or '4k'", "'ultra'"])],
     "missing_title.yaml": [(1, ["title", "required key is missing"])],
-    "top_level_typo.yaml": [(1, ["unknown key 'titel'", "did you mean 'title'?"]),
-                            (1, ["title", "required key is missing"])],
+    "top_level_typo.yaml": [
+        (1, ["unknown key 'titel'", "did you mean 'title'?"]),
+        (1, ["title", "required key is missing"]),
+    ],
     "entry_typo.yaml": [(4, ["scenes[0].chapte", "unknown key 'chapte'", "did you mean 'chapter'?"])],
     "empty_scenes.yaml": [(2, ["scenes", "at least 1 item"])],
     "python_tag.yaml": [(3, ["invalid YAML", "python/object/apply"])],
@@ -59,7 +71,9 @@ def test_bad_storyboard_reports_every_problem(name):
     for line, fragments in EXPECTED[name]:
         prefix = f"{path}:{line}: " if line else f"{path}: "
         matches = [t for t in texts if t.startswith(prefix) and all(f in t for f in fragments)]
-        assert len(matches) == 1, f"expected one problem at {prefix} with {fragments}; got:\n" + "\n".join(texts)
+        assert len(matches) == 1, f"expected one problem at {prefix} with {fragments}; got:\n" + "\n".join(
+            texts
+        )
 
 
 @pytest.mark.parametrize("name", ["unknown_scene.yaml", "many_problems.yaml", "python_tag.yaml"])
@@ -74,8 +88,12 @@ def test_cli_exits_2_and_writes_nothing(name, tmp_path, capsys):
 
 
 def test_real_process_exit_status_is_2(tmp_path):
-    proc = subprocess.run([sys.executable, "render.py", str(BAD / "unknown_param.yaml"), "-o", str(tmp_path / "o")],
-                          cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "render.py", str(BAD / "unknown_param.yaml"), "-o", str(tmp_path / "o")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 2
     assert "did you mean 'd_state'?" in proc.stderr
     assert not (tmp_path / "o").exists()
