@@ -12,7 +12,8 @@ from pipeline.cache import ClipCache, cache_key, source_closure
 def make_tree(root: Path) -> None:
     files = {
         "scenes/__init__.py": "",
-        "scenes/demo.py": "from scenes import helper\nimport lib.numbers\n\ndef f():\n    from lib.lazy import g\n",
+        "scenes/demo.py": "from scenes import helper\nimport lib.numbers\n\n"
+        "def f():\n    from lib.lazy import g\n",
         "scenes/helper.py": "from .theme import COLOR\n",
         "scenes/theme.py": "COLOR = 'red'\n",
         "scenes/other.py": "X = 1\n",

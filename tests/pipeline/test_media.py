@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.media import probe, stitch
+from pipeline.media import MediaError, probe, stitch
 
 
 def clip(path: Path, seconds: float, size: str = "320x240", rate: int = 15, audio: bool = False) -> Path:
@@ -68,6 +68,6 @@ def test_a_failed_stitch_leaves_no_file(tmp_path):
     bad = tmp_path / "bad.mp4"
     bad.write_bytes(b"not a video")
     out = tmp_path / "video.mp4"
-    with pytest.raises(Exception):
+    with pytest.raises(MediaError):
         stitch([bad], out, "x", ["x"])
     assert not out.exists()
