@@ -95,7 +95,9 @@ class StoryboardError(Exception):
 
 
 def _did_you_mean(word: str, choices: list[str]) -> str | None:
-    close = difflib.get_close_matches(str(word), choices, n=1, cutoff=0.6)
+    # 0.75: close enough for real typos ('titel', 'd_stat', 'selective_scna'), but a shared 'mamba.' prefix
+    # alone must not suggest an unrelated scene
+    close = difflib.get_close_matches(str(word), choices, n=1, cutoff=0.75)
     return f"did you mean {close[0]!r}?" if close else None
 
 

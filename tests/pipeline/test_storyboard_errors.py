@@ -50,7 +50,7 @@ EXPECTED: dict[str, list[tuple[int | None, list[str]]]] = {
     "many_problems.yaml": [
         (2, ["quality", "'hi'"]),
         (5, ["scenes[0].params.delta", "greater than 0"]),
-        (6, ["scenes[1].scene", "unknown scene id 'mamba.nope'"]),
+        (6, ["scenes[1].scene", "unknown scene id 'mamba.nope'", "known ids:"]),
         (8, ["scenes[2].params.colour", "unknown key 'colour'"]),
     ],
 }
