@@ -27,12 +27,16 @@ demo-zh: setup
 slides: setup
 	$(PY) render.py storyboards/mamba.yaml --slides --jobs $(JOBS)
 
+# Two workers; files stay whole on one worker (module fixtures, memoised fast-mode scene runs).
+PYTEST := $(PY) -m pytest -q -n $(JOBS) --dist loadfile
+
 test: setup
 	$(PY) -m ruff check .
-	$(PY) -m pytest -q
+	$(PYTEST)
 
 test-fast: setup
-	$(PY) -m pytest -q -m "not render"
+	$(PY) -m ruff check .
+	$(PYTEST) -m "not render"
 
 lint: setup
 	$(PY) -m ruff check .
