@@ -8,19 +8,20 @@ from manim import (
     LEFT,
     RIGHT,
     UP,
+    Animation,
     Arrow,
     Circle,
     Create,
-    FadeIn,
-    FadeOut,
     GrowFromEdge,
     LaggedStart,
     Line,
     MathTex,
+    Mobject,
     Rectangle,
     RoundedRectangle,
     SurroundingRectangle,
     VGroup,
+    VMobject,
     Write,
 )
 from pydantic import Field
@@ -35,6 +36,47 @@ from scenes.widgets import Heatmap
 GROUP_COLOR = {"projection": theme.FG, "conv": theme.INPUT, "ssm": theme.STATE, "gate": theme.GATE}
 Y_TOP, Y_MID, Y_BOT = 1.3, 0.22, -0.86  # rows of the diagram: x branch, in/out projections, z branch
 SHOWN_CHANNELS = 6  # channels of the real pass drawn as heatmap columns
+
+
+class _Fade(Animation):
+    """FadeIn / FadeOut without deep copies: scale every part's own opacities by the animation's progress.
+
+    Manim's FadeIn/FadeOut copy the whole group twice (start and target); this scene fades groups of
+    hundreds of glyphs, so it keeps their original fill/stroke alphas as small arrays instead.
+    """
+
+    def __init__(self, mobject: Mobject, fade_in: bool, **kwargs) -> None:
+        self.fade_in = fade_in
+        super().__init__(mobject, introducer=fade_in, remover=not fade_in, **kwargs)
+
+    def create_starting_mobject(self) -> Mobject:
+        return Mobject()  # not used: the start state is the stored alphas
+
+    def begin(self) -> None:
+        self.parts = [m for m in self.mobject.get_family() if isinstance(m, VMobject)]
+        self.alphas = [(m.fill_rgbas[:, 3].copy(), m.stroke_rgbas[:, 3].copy()) for m in self.parts]
+        super().begin()
+
+    def interpolate_mobject(self, alpha: float) -> None:
+        a = self.rate_func(alpha)
+        k = a if self.fade_in else 1.0 - a
+        for m, (fill, stroke) in zip(self.parts, self.alphas, strict=True):
+            m.fill_rgbas[:, 3] = fill * k
+            m.stroke_rgbas[:, 3] = stroke * k
+
+    def clean_up_from_scene(self, scene) -> None:
+        super().clean_up_from_scene(scene)
+        if not self.fade_in:  # gone from the scene: give the parts their opacities back
+            for m, (fill, stroke) in zip(self.parts, self.alphas, strict=True):
+                m.fill_rgbas[:, 3], m.stroke_rgbas[:, 3] = fill, stroke
+
+
+def fade_in(*mobjects: Mobject, **kwargs) -> _Fade:
+    return _Fade(mobjects[0] if len(mobjects) == 1 else VGroup(*mobjects), True, **kwargs)
+
+
+def fade_out(*mobjects: Mobject, **kwargs) -> _Fade:
+    return _Fade(mobjects[0] if len(mobjects) == 1 else VGroup(*mobjects), False, **kwargs)
 
 
 def _shape(shape: tuple[int, ...], symbolic_len: bool = True) -> str:
@@ -285,14 +327,15 @@ class MambaBlock(LectureScene):
         key = self.text("key", size=theme.SMALL, color=theme.MUTED)
         key.next_to(VGroup(z_act, a_zm), DOWN, buff=0.3).set_x(0)
 
-        self.play(FadeIn(header), FadeIn(widths))
-        self.play(FadeIn(u), Create(a_in), FadeIn(in_proj))
-        self.play(Create(a_x), Create(a_x2), Create(a_z), Create(a_z2), FadeIn(x_lab), FadeIn(z_lab))
-        self.play(FadeIn(conv), Create(a_c), FadeIn(act), Create(a_s))
-        self.play(FadeIn(ssm), FadeIn(z_act))
-        self.play(Create(a_ym), Create(a_zm), FadeIn(mul), FadeIn(mul_label))
-        self.play(Create(a_o), FadeIn(out_proj), Create(a_out), FadeIn(y))
-        self.play(FadeIn(key))
+        self.play(fade_in(header), fade_in(widths))
+        self.play(fade_in(u), Create(a_in), fade_in(in_proj))
+        self.play(Create(a_x), Create(a_x2), Create(a_z), Create(a_z2), fade_in(x_lab), fade_in(z_lab))
+        self.play(fade_in(conv), Create(a_c), fade_in(act), Create(a_s))
+        self.play(fade_in(ssm), fade_in(z_act))
+        self.play(Create(a_ym), Create(a_zm), fade_in(mul), fade_in(mul_label))
+        self.play(Create(a_o), fade_in(out_proj), Create(a_out), fade_in(y))
+        self.play(fade_in(key))
+        self.wait(1.5)
         self.next_slide()
         self.header, self.key, self.ssm_box = VGroup(header, widths), key, ssm
         self.diagram = VGroup(
@@ -355,11 +398,12 @@ class MambaBlock(LectureScene):
             chips.scale_to_fit_width(13.4)
         panel = VGroup(caption, formula, chips).arrange(DOWN, buff=0.2)
         panel.to_edge(DOWN, buff=theme.EDGE).set_x(0)
-        self.play(FadeOut(self.key), Create(focus))
-        self.play(FadeIn(caption), Write(formula))
-        self.play(LaggedStart(*[FadeIn(c, shift=0.15 * UP) for c in chips], lag_ratio=0.2))
+        self.play(fade_out(self.key), Create(focus))
+        self.play(fade_in(caption), Write(formula))
+        self.play(LaggedStart(*[fade_in(c) for c in chips], lag_ratio=0.2), run_time=2.0)
+        self.wait(1.5)
         self.next_slide()
-        self.play(FadeOut(VGroup(focus, panel)))
+        self.play(fade_out(VGroup(focus, panel)))
 
     def show_parameters(self) -> None:
         a = self.a
@@ -397,11 +441,12 @@ class MambaBlock(LectureScene):
         if group.width > 13.4:
             group.scale_to_fit_width(13.4)
         group.to_edge(DOWN, buff=theme.EDGE).set_x(0)
-        self.play(FadeIn(total))
-        self.play(GrowFromEdge(bar, LEFT), FadeIn(labels))
-        self.play(FadeIn(ratio))
+        self.play(fade_in(total))
+        self.play(GrowFromEdge(bar, LEFT), fade_in(labels))
+        self.play(fade_in(ratio))
+        self.wait(1.5)
         self.next_slide()
-        self.play(FadeOut(VGroup(self.diagram, group)))
+        self.play(fade_out(VGroup(self.diagram, group)))
 
     def show_flops(self) -> None:
         a = self.a
@@ -436,11 +481,19 @@ class MambaBlock(LectureScene):
         if foot.width > 13.2:
             foot.scale_to_fit_width(13.2)
         foot.to_edge(DOWN, buff=theme.EDGE).to_edge(LEFT, buff=theme.EDGE + 0.15)
-        self.play(FadeIn(title))
-        self.play(LaggedStart(*[FadeIn(r, shift=0.2 * RIGHT) for r in rows], lag_ratio=0.12), run_time=2.0)
-        self.play(FadeIn(foot))
+        self.play(fade_in(title))
+        self.play(LaggedStart(*[fade_in(r) for r in rows], lag_ratio=0.12), run_time=2.0)
+        proj = VGroup(
+            *[
+                SurroundingRectangle(r, color=theme.ACCENT, buff=0.08)
+                for r, q in zip(rows, a.parts, strict=True)
+                if q.group == "projection"
+            ]
+        )
+        self.play(Create(proj), fade_in(foot))
+        self.wait(1.5)
         self.next_slide()
-        self.play(FadeOut(VGroup(title, rows, foot)))
+        self.play(fade_out(VGroup(title, rows, foot, proj)))
 
     def show_trace(self) -> None:
         p, run = self.params, self.run
@@ -494,10 +547,16 @@ class MambaBlock(LectureScene):
         axes.next_to(row, DOWN, buff=0.15)
         for lab, m in zip(labels, maps, strict=True):
             lab.next_to(m, UP, buff=0.12)
-        self.play(FadeIn(title))
-        self.play(LaggedStart(*[FadeIn(ch) for ch in chips], lag_ratio=0.1), FadeIn(note), run_time=1.5)
+        self.play(fade_in(title))
+        self.play(LaggedStart(*[fade_in(ch) for ch in chips], lag_ratio=0.1), fade_in(note), run_time=1.5)
         self.next_slide()
-        self.play(FadeIn(maps[0]), FadeIn(labels[0]))
-        self.play(FadeIn(ops[0]), FadeIn(maps[1]), FadeIn(labels[1]))
-        self.play(FadeIn(ops[1]), FadeIn(maps[2]), FadeIn(labels[2]), FadeIn(axes))
-        self.wait(1.5)
+        self.play(fade_in(maps[0]), fade_in(labels[0]))
+        self.play(fade_in(ops[0]), fade_in(maps[1]), fade_in(labels[1]))
+        self.play(fade_in(ops[1]), fade_in(maps[2]), fade_in(labels[2]), fade_in(axes))
+        # follow one value through the gate: the cell where the gated output is largest
+        t, ch = np.unravel_index(np.argmax(np.abs(tr.y_gated[:, :c])), (p.trace_tokens, c))
+        marks = VGroup(
+            *[SurroundingRectangle(m.cell_at(int(t), int(ch)), color=theme.ACCENT, buff=0.02) for m in maps]
+        )
+        self.play(LaggedStart(*[Create(mk) for mk in marks], lag_ratio=0.4), run_time=1.5)
+        self.wait(2.0)
