@@ -30,6 +30,7 @@ from scenes.mamba.why_mamba import fmt_ratio
 from scenes.registry import SceneParams, register
 from scenes.widgets import polyline
 
+HOLD = 3.0  # seconds to read a slide before the lecturer moves on
 CURVE_POINTS = 33  # lengths sampled for the plotted lines (both are straight: a few points suffice)
 
 
@@ -312,11 +313,13 @@ class InferenceMemory(LectureScene):
         note.to_edge(DOWN, buff=theme.EDGE + 0.1)
         self.play(FadeIn(self.header))
         self.play(FadeIn(cards[0][0], shift=0.2 * UP), FadeIn(cards[1][0], shift=0.2 * UP))
+        self.wait(HOLD)
         self.next_slide()
         for c in cards:
             self.play(FadeIn(c[1][0]), Write(c[1][1]))
             self.play(FadeIn(c[1][2]))
         self.play(FadeIn(note))
+        self.wait(HOLD)
         self.next_slide()
         self.play(FadeOut(VGroup(cards, note)))
 
@@ -369,6 +372,7 @@ class InferenceMemory(LectureScene):
         self.play(Create(st), FadeIn(st_lab), run_time=1.2)
         self.play(Create(kv), FadeIn(kv_lab), run_time=2.0)
         self.play(FadeIn(marks), *[FadeIn(col) for col in table])
+        self.wait(HOLD)
         self.next_slide()
         self.plot, self.table = VGroup(plot, kv, st, kv_lab, st_lab, marks), table
 
@@ -408,6 +412,7 @@ class InferenceMemory(LectureScene):
         self.play(Create(plot))
         self.play(Create(st), Create(kv), run_time=1.2)
         self.play(Create(guide), FadeIn(dot), FadeIn(text))
+        self.wait(HOLD)
         self.next_slide()
         self.play(FadeIn(final, shift=0.1 * UP))
-        self.wait(1.0)
+        self.wait(HOLD + 1.0)

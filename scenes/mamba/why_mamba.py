@@ -33,6 +33,7 @@ from scenes.base import LectureScene
 from scenes.registry import SceneParams, register
 from scenes.widgets import legend, symbol_label
 
+HOLD = 3.0  # seconds to read a slide before the lecturer moves on
 MIN_LEN = 256  # shortest length of the cost curves
 TIME_MIN_LEN = 128  # shortest measured length
 
@@ -361,6 +362,7 @@ class WhyMamba(LectureScene):
         self.play(Write(attn_f), Write(attn_m))
         self.play(Write(mamba_f), Write(mamba_m))
         self.play(FadeIn(quad), FadeIn(lin), FadeIn(where))
+        self.wait(HOLD)
         self.next_slide()
         self.play(FadeOut(VGroup(col_heads, names, attn_f, attn_m, mamba_f, mamba_m, notes, where)))
 
@@ -436,8 +438,10 @@ class WhyMamba(LectureScene):
         for k in (0, 2):  # attention first, then the Mamba block, on both plots at once
             self.play(*[Create(g[k]) for g in curves], *[FadeIn(g[k + 1]) for g in curves], run_time=1.4)
         self.play(*[FadeIn(VGroup(*g[4:])) for g in curves], FadeIn(VGroup(*[r[0] for r in readouts])))
+        self.wait(HOLD)
         self.next_slide()
         self.play(LaggedStart(*[FadeIn(r[1], shift=0.1 * UP) for r in readouts], lag_ratio=0.3), FadeIn(note))
+        self.wait(HOLD)
         self.next_slide()
         self.play(FadeOut(VGroup(top, plots, curves, readouts, note)))
 
@@ -516,7 +520,8 @@ class WhyMamba(LectureScene):
         self.play(FadeIn(heading), Create(plot))
         self.play(Create(curves[0]), FadeIn(table[0]), FadeIn(table[1]), run_time=1.2)
         self.play(Create(curves[1]), FadeIn(table[2]), run_time=1.2)
+        self.wait(HOLD)
         self.next_slide()
         self.play(FadeIn(fits, shift=0.1 * UP))
         self.play(FadeIn(ratio), FadeIn(const))
-        self.wait(1.0)
+        self.wait(HOLD + 1.0)
