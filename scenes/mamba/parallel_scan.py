@@ -216,11 +216,12 @@ class ParallelScan(LectureScene):
         self.play(FadeIn(self.header))
         self.play(Write(rec))
         self.play(FadeIn(step), Write(op))
+        self.wait(1.5)
         self.next_slide()
         self.play(FadeIn(assoc_txt), Write(assoc))
         if self.assoc is not None:
             self.play(FadeIn(lines[5]), FadeIn(lines[6]))
-        self.wait(0.5)
+        self.wait(2.0)
         self.next_slide()
         self.play(FadeOut(VGroup(*lines)))
 
@@ -299,11 +300,13 @@ class ParallelScan(LectureScene):
             self.play(
                 LaggedStart(*[FadeIn(nd, shift=0.15 * UP) for nd in nodes], lag_ratio=0.15), run_time=0.8
             )
+            self.wait(0.6)
         root = self.tr.up[-1][0]
         cap = self._caption("root", h=theme.fmt(float(root.b), 3))
         box = self.nodes[(self.depth, 0)][0]
         self.play(ReplacementTransform(self.caption, cap), box.animate.set_stroke(theme.ACCENT))
         self.caption = cap
+        self.wait(1.5)
         self.shown.update(root=(float(root.a), float(root.b)))
         self.next_slide()
 
@@ -328,6 +331,7 @@ class ParallelScan(LectureScene):
                 news.append(new)
                 self.nodes[(lv, j)] = new
             self.play(*[ReplacementTransform(o, n) for o, n in zip(olds, news, strict=True)], run_time=1.0)
+            self.wait(0.6)
         cap = self._caption("prefix")
         self.play(ReplacementTransform(self.caption, cap))
         self.caption = cap
@@ -380,4 +384,4 @@ class ParallelScan(LectureScene):
         self.play(FadeIn(par), FadeIn(names[0]), FadeIn(toks))
         self.play(FadeIn(seq), FadeIn(names[1]), FadeIn(eqs))
         self.play(FadeIn(cap))
-        self.wait(1.5)
+        self.wait(2.5)

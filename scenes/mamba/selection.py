@@ -159,10 +159,11 @@ class Selection(LectureScene):
         note = self.text("rows", size=theme.SMALL, color=theme.MUTED)
         note.next_to(table, DOWN, buff=0.2).set_x(0)
         self.play(FadeIn(self.header), FadeIn(toks))
-        self.play(LaggedStart(*[Write(f) for f in formulas], lag_ratio=0.4))
+        self.play(LaggedStart(*[Write(f) for f in formulas], lag_ratio=0.4), run_time=2)
+        self.wait(1.0)
         self.play(LaggedStart(*[FadeIn(mp) for mp in maps], lag_ratio=0.3))
         self.play(FadeIn(note))
-        self.wait(0.5)
+        self.wait(2.0)
         self.next_slide()
         self.play(FadeOut(VGroup(formulas, table, note)))
 
@@ -236,7 +237,10 @@ class Selection(LectureScene):
         self.play(Write(formula), FadeIn(which))
         self.play(FadeIn(toks), FadeIn(labels), FadeIn(bases))
         self.play(LaggedStart(*[FadeIn(b, shift=0.2 * UP) for b in bars[0]], lag_ratio=0.1))
-        self.play(FadeIn(bars[1]), FadeIn(bars[2]))
+        self.wait(1.0)
+        self.play(FadeIn(bars[1]))
+        self.play(FadeIn(bars[2]))
+        self.wait(2.0)
         self.next_slide()
 
         lines = VGroup()
@@ -263,8 +267,9 @@ class Selection(LectureScene):
             ]
         )
         self.play(FadeIn(boxes[0]), FadeIn(lines[0]))
-        self.play(FadeIn(boxes[1]), FadeIn(lines[1]))
         self.wait(1.0)
+        self.play(FadeIn(boxes[1]), FadeIn(lines[1]))
+        self.wait(2.0)
         self.next_slide()
         self.top, self.toks, self.labels, self.bases = top, toks, labels, bases
         self.bars, self.boxes, self.lines = bars, boxes, lines
@@ -296,7 +301,9 @@ class Selection(LectureScene):
         caption.to_edge(DOWN, buff=theme.EDGE).set_x(0)
         self.play(FadeOut(self.boxes), FadeOut(self.lines))
         self.play(*[ReplacementTransform(o, n) for o, n in zip(self.bars, new, strict=True)], run_time=1.5)
+        self.wait(1.0)
         self.play(FadeIn(lti))
+        self.wait(1.0)
         self.play(FadeIn(note))
         self.shown.update(lti_bars=flat)
-        self.wait(1.5)
+        self.wait(2.5)
