@@ -46,8 +46,12 @@ def main() -> None:
     ap.add_argument("storyboard", nargs="?", default=str(ROOT / "storyboards" / "mamba.yaml"))
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--quality", default="low", choices=list(MANIM_FLAG))
-    ap.add_argument("--peak-quality", default=None, choices=list(MANIM_FLAG),
-                    help="also render the slowest entry at this quality to measure peak worker memory")
+    ap.add_argument(
+        "--peak-quality",
+        default=None,
+        choices=list(MANIM_FLAG),
+        help="also render the slowest entry at this quality to measure peak worker memory",
+    )
     ap.add_argument("--skip-baseline", action="store_true", help="do not run plain manim")
     args = ap.parse_args()
 
@@ -55,10 +59,16 @@ def main() -> None:
 
     registry = scenes.discover()
     board = yaml.safe_load(Path(args.storyboard).read_text())
-    entries = [{"scene": e["scene"], **({"chapter": e["chapter"]} if "chapter" in e else {})}
-               for e in board["scenes"]]
-    results: dict = {"storyboard": args.storyboard, "quality": args.quality, "jobs": args.jobs,
-                     "entries": len(entries)}
+    entries = [
+        {"scene": e["scene"], **({"chapter": e["chapter"]} if "chapter" in e else {})}
+        for e in board["scenes"]
+    ]
+    results: dict = {
+        "storyboard": args.storyboard,
+        "quality": args.quality,
+        "jobs": args.jobs,
+        "entries": len(entries),
+    }
     py = sys.executable
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp_s:
         tmp = Path(tmp_s)
@@ -69,17 +79,39 @@ def main() -> None:
             for e in entries:
                 spec = registry[e["scene"]]
                 file = ROOT / (spec.module.replace(".", "/") + ".py")
-                cmd = [py, "-m", "manim", MANIM_FLAG[args.quality], "--media_dir", str(base / "media"),
-                       "--progress_bar", "none", str(file), spec.cls.__name__]
+                cmd = [
+                    py,
+                    "-m",
+                    "manim",
+                    MANIM_FLAG[args.quality],
+                    "--media_dir",
+                    str(base / "media"),
+                    "--progress_bar",
+                    "none",
+                    str(file),
+                    spec.cls.__name__,
+                ]
                 t += timed(cmd, base)
             results["plain_manim_sequential_s"] = round(t, 2)
 
         bench_board = tmp / "bench.yaml"
-        bench_board.write_text(yaml.safe_dump({"title": "benchmark", "name": "bench", "quality": args.quality,
-                                               "scenes": entries}))
+        bench_board.write_text(
+            yaml.safe_dump(
+                {"title": "benchmark", "name": "bench", "quality": args.quality, "scenes": entries}
+            )
+        )
         out = tmp / "out"
-        cmd = [py, str(ROOT / "render.py"), str(bench_board), "-o", str(out), "--slides-dir",
-               str(tmp / "slides"), "--jobs", str(args.jobs)]
+        cmd = [
+            py,
+            str(ROOT / "render.py"),
+            str(bench_board),
+            "-o",
+            str(out),
+            "--slides-dir",
+            str(tmp / "slides"),
+            "--jobs",
+            str(args.jobs),
+        ]
         results["render_cold_s"] = round(timed(cmd, ROOT), 2)
         results["render_cached_s"] = round(timed(cmd, ROOT), 2)
         manifest = json.loads((out / "bench" / "manifest.json").read_text())
@@ -88,7 +120,8 @@ def main() -> None:
         results["worker_peak_mb_" + args.quality] = max(e["peak_rss_mb"] for e in manifest["entries"])
         results["entry_render_s"] = {e["scene"]: e["render_seconds"] for e in manifest["entries"]}
         if "plain_manim_sequential_s" in results:
-            results["cold_vs_manim_ratio"] = round(results["render_cold_s"] / results["plain_manim_sequential_s"], 3)
+            ratio = results["render_cold_s"] / results["plain_manim_sequential_s"]
+            results["cold_vs_manim_ratio"] = round(ratio, 3)
         results["stitch_fraction_of_render"] = round(results["stitch_s"] / results["render_cold_s"], 4)
 
         if args.peak_quality:
@@ -96,8 +129,11 @@ def main() -> None:
             cmd_hi = [*cmd, "--only", str(slowest["index"]), "-q", args.peak_quality]
             results[f"render_{args.peak_quality}_{slowest['scene']}_s"] = round(timed(cmd_hi, ROOT), 2)
             cache = out / ".cache" / "clips"
-            peaks = [json.loads(m.read_text()).get("peak_rss_mb", 0) for m in cache.glob("*/meta.json")
-                     if json.loads(m.read_text())["quality"] == args.peak_quality]
+            peaks = [
+                json.loads(m.read_text()).get("peak_rss_mb", 0)
+                for m in cache.glob("*/meta.json")
+                if json.loads(m.read_text())["quality"] == args.peak_quality
+            ]
             results[f"worker_peak_mb_{args.peak_quality}"] = max(peaks)
 
     print(json.dumps(results, indent=2))

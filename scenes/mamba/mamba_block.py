@@ -8,7 +8,6 @@ from manim import (
     LEFT,
     RIGHT,
     UP,
-    Animation,
     Arrow,
     Circle,
     Create,
@@ -16,12 +15,10 @@ from manim import (
     LaggedStart,
     Line,
     MathTex,
-    Mobject,
     Rectangle,
     RoundedRectangle,
     SurroundingRectangle,
     VGroup,
-    VMobject,
     Write,
 )
 from pydantic import Field
@@ -30,53 +27,12 @@ from lib.mamba_anatomy import BlockAnatomy, mamba_block_anatomy, trace_block
 from scenes import theme
 from scenes.base import LectureScene
 from scenes.registry import SceneParams, register
-from scenes.widgets import Heatmap
+from scenes.widgets import Heatmap, fade_in, fade_out
 
 # colour of each group of layers, the same in the diagram, the parameter bar and the FLOPs bars
 GROUP_COLOR = {"projection": theme.FG, "conv": theme.INPUT, "ssm": theme.STATE, "gate": theme.GATE}
 Y_TOP, Y_MID, Y_BOT = 1.3, 0.22, -0.86  # rows of the diagram: x branch, in/out projections, z branch
 SHOWN_CHANNELS = 6  # channels of the real pass drawn as heatmap columns
-
-
-class _Fade(Animation):
-    """FadeIn / FadeOut without deep copies: scale every part's own opacities by the animation's progress.
-
-    Manim's FadeIn/FadeOut copy the whole group twice (start and target); this scene fades groups of
-    hundreds of glyphs, so it keeps their original fill/stroke alphas as small arrays instead.
-    """
-
-    def __init__(self, mobject: Mobject, fade_in: bool, **kwargs) -> None:
-        self.fade_in = fade_in
-        super().__init__(mobject, introducer=fade_in, remover=not fade_in, **kwargs)
-
-    def create_starting_mobject(self) -> Mobject:
-        return Mobject()  # not used: the start state is the stored alphas
-
-    def begin(self) -> None:
-        self.parts = [m for m in self.mobject.get_family() if isinstance(m, VMobject)]
-        self.alphas = [(m.fill_rgbas[:, 3].copy(), m.stroke_rgbas[:, 3].copy()) for m in self.parts]
-        super().begin()
-
-    def interpolate_mobject(self, alpha: float) -> None:
-        a = self.rate_func(alpha)
-        k = a if self.fade_in else 1.0 - a
-        for m, (fill, stroke) in zip(self.parts, self.alphas, strict=True):
-            m.fill_rgbas[:, 3] = fill * k
-            m.stroke_rgbas[:, 3] = stroke * k
-
-    def clean_up_from_scene(self, scene) -> None:
-        super().clean_up_from_scene(scene)
-        if not self.fade_in:  # gone from the scene: give the parts their opacities back
-            for m, (fill, stroke) in zip(self.parts, self.alphas, strict=True):
-                m.fill_rgbas[:, 3], m.stroke_rgbas[:, 3] = fill, stroke
-
-
-def fade_in(*mobjects: Mobject, **kwargs) -> _Fade:
-    return _Fade(mobjects[0] if len(mobjects) == 1 else VGroup(*mobjects), True, **kwargs)
-
-
-def fade_out(*mobjects: Mobject, **kwargs) -> _Fade:
-    return _Fade(mobjects[0] if len(mobjects) == 1 else VGroup(*mobjects), False, **kwargs)
 
 
 def _shape(shape: tuple[int, ...], symbolic_len: bool = True) -> str:

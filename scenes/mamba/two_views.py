@@ -7,12 +7,10 @@ from manim import (
     DOWN,
     LEFT,
     RIGHT,
-    Animation,
     Indicate,
     LaggedStart,
     Line,
     MathTex,
-    Mobject,
     Rectangle,
     RoundedRectangle,
     SurroundingRectangle,
@@ -26,58 +24,13 @@ from lib.ssm_examples import conv_terms, example_input, oscillatory_system, two_
 from scenes import theme
 from scenes.base import LectureScene
 from scenes.registry import SceneParams, register
+from scenes.widgets import FadeInPlace, FadeOutPlace
 
 LABEL_RIGHT = -4.45  # right edge of the row labels; the cells start just after it
 CELLS_W = 11.1  # width available to the L columns
 ROW_Y = {"t": 1.45, "x": 0.95, "bars": 0.3, "K": -0.3, "terms": -0.9, "y_conv": -1.5, "y_rec": -2.1}
 FORMULA_Y = 2.05  # the formula of the current view, above the table
 BAR_HALF = 0.3  # largest kernel bar, above or below its baseline
-
-
-class Fade(Animation):
-    """Fade a (large) group in or out by scaling its recorded opacities.
-
-    Manim's FadeIn/FadeOut are Transforms that deep-copy the whole group twice; for rows of numbered cells
-    that copying dominates the scene's build time. This fades in place and copies nothing.
-    """
-
-    def __init__(self, mobject: Mobject, out: bool = True, **kwargs) -> None:
-        self.out = out
-        super().__init__(mobject, remover=out, introducer=not out, **kwargs)
-
-    def create_starting_mobject(self) -> Mobject:
-        return self.mobject  # never read: interpolate_mobject works from the recorded opacities
-
-    def begin(self) -> None:
-        self.opacities = [
-            (m, m.fill_rgbas[:, 3].copy(), m.stroke_rgbas[:, 3].copy())
-            for m in self.mobject.family_members_with_points()
-            if hasattr(m, "fill_rgbas")
-        ]
-        super().begin()
-
-    def interpolate_mobject(self, alpha: float) -> None:
-        a = self.rate_func(alpha)
-        k = 1.0 - a if self.out else a
-        for m, fill, stroke in self.opacities:
-            m.fill_rgbas[:, 3] = fill * k
-            m.stroke_rgbas[:, 3] = stroke * k
-
-    def clean_up_from_scene(self, scene) -> None:
-        super().clean_up_from_scene(scene)
-        if self.out:  # removed from the scene: restore its opacities in case it is shown again
-            for m, fill, stroke in self.opacities:
-                m.fill_rgbas[:, 3], m.stroke_rgbas[:, 3] = fill, stroke
-
-
-class FadeInPlace(Fade):
-    def __init__(self, mobject: Mobject, **kwargs) -> None:
-        super().__init__(mobject, out=False, **kwargs)
-
-
-class FadeOutPlace(Fade):
-    def __init__(self, mobject: Mobject, **kwargs) -> None:
-        super().__init__(mobject, out=True, **kwargs)
 
 
 def tex_vec(v: np.ndarray, digits: int = 2, column: bool = True) -> str:

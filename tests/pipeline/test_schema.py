@@ -1,4 +1,4 @@
-"""The committed JSON Schema is the one the models generate, and it accepts good and rejects bad storyboards."""
+"""The committed JSON Schema is what the models generate; it accepts good and rejects bad storyboards."""
 
 from __future__ import annotations
 
@@ -41,8 +41,17 @@ def test_shipped_storyboards_validate(schema, board):
     jsonschema.validate(yaml.safe_load(board.read_text()), schema)
 
 
-@pytest.mark.parametrize("name", ["unknown_scene.yaml", "unknown_param.yaml", "out_of_bounds.yaml",
-                                  "bad_locale.yaml", "top_level_typo.yaml", "empty_scenes.yaml"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "unknown_scene.yaml",
+        "unknown_param.yaml",
+        "out_of_bounds.yaml",
+        "bad_locale.yaml",
+        "top_level_typo.yaml",
+        "empty_scenes.yaml",
+    ],
+)
 def test_schema_rejects_bad_storyboards(schema, name):
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(yaml.safe_load((BAD / name).read_text()), schema)
