@@ -18,7 +18,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from pipeline.fsutil import publish_dir, write_text_atomic
+from pipeline.fsutil import link_or_copy, publish_dir, write_text_atomic
 from pipeline.jobs import Job
 from pipeline.storyboard import QUALITIES
 
@@ -67,13 +67,18 @@ def render(job: Job, events: Events) -> dict[str, Any]:
 
     t0 = time.perf_counter()
     manim_quality = QUALITIES[job.quality][0]
-    shared = Path(job.cache_dir).parent  # compiled LaTeX and text SVGs are pure functions of their source
+    # Compiled LaTeX and text SVGs are pure functions of their source, so they are shared between renders —
+    # but only finished SVGs: each worker compiles in its own folders (two workers writing one .dvi race).
+    shared = Path(job.cache_dir).parent
+    svg_dirs = {"tex": tmp / "media" / "Tex", "texts": tmp / "media" / "texts"}
+    for name, private in svg_dirs.items():
+        _copy_svgs(shared / name, private)
     with tempconfig(
         {
             "quality": manim_quality,
             "media_dir": str(tmp / "media"),
-            "tex_dir": str(shared / "tex"),
-            "text_dir": str(shared / "texts"),
+            "tex_dir": str(svg_dirs["tex"]),
+            "text_dir": str(svg_dirs["texts"]),
             "disable_caching": True,
             "progress_bar": "none",
             "verbosity": "WARNING",
@@ -93,6 +98,8 @@ def render(job: Job, events: Events) -> dict[str, Any]:
         movie = Path(scene.renderer.file_writer.movie_file_path)
         size = (config.pixel_width, config.pixel_height, config.frame_rate)
     os.replace(movie, tmp / "clip.mp4")
+    for name, private in svg_dirs.items():
+        _copy_svgs(private, shared / name)
     shutil.rmtree(tmp / "media", ignore_errors=True)
     _relativise_slides(tmp / "slides", job.name)
     meta = {
@@ -115,6 +122,14 @@ def render(job: Job, events: Events) -> dict[str, Any]:
     write_text_atomic(tmp / "meta.json", json.dumps(meta, indent=2, ensure_ascii=False))
     publish_dir(tmp, job.entry_dir)
     return meta
+
+
+def _copy_svgs(src: Path, dest: Path) -> None:
+    """Hard-link (or copy) the SVGs of ``src`` that ``dest`` lacks; each appears atomically."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for svg in src.glob("*.svg") if src.is_dir() else ():
+        if not (dest / svg.name).exists():
+            link_or_copy(svg, dest / svg.name)
 
 
 def _relativise_slides(folder: Path, name: str) -> None:
