@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -14,7 +15,7 @@ EPILOG = """\
 examples:
   python render.py storyboards/mamba.yaml                 render the lecture (cached clips are reused)
   python render.py storyboards/mamba.yaml -q low --jobs 2 a quick 480p draft on two cores
-  python render.py storyboards/mamba.yaml --locale zh     the same lecture in Chinese
+  python render.py storyboards/mamba.yaml --locale zh     the same lecture in Chinese (output/mamba-zh/)
   python render.py storyboards/mamba.yaml --only 3 6      re-render entries 3 and 6 (1-based) or scene ids
   python render.py storyboards/mamba.yaml --dry-run       show what would render and what is cached
   python render.py storyboards/mamba.yaml --preview       also write pause frames and a contact sheet
@@ -150,6 +151,9 @@ def main(argv: list[str] | None = None) -> int:
         for p in e.problems:
             print(f"  {p}", file=sys.stderr)
         return 2
+    if args.locale and args.locale != board.locale:
+        # another language is another video: output/<name>-zh/<name>-zh.mp4, beside the original
+        board = dataclasses.replace(board, name=f"{board.name}-{args.locale}")
     only, errors = _select(args.only or [], board)
     if errors:
         for msg in errors:
