@@ -289,8 +289,8 @@ def pool2d_cost(
         raise ValueError(f"pooling expects input (N, C, H, W), got {list(input_shape)}")
 
     def out(size: int, k: int, s: int, p: int, d: int) -> int:
-        if 2 * p > d * (k - 1) + 1:
-            raise ValueError(f"padding {p} must be at most half the (dilated) kernel size {d * (k - 1) + 1}")
+        if 2 * p > k:  # torch's rule: half the kernel size itself, dilation or not
+            raise ValueError(f"padding {p} must be at most half the kernel size {k}")
         span = size + 2 * p - d * (k - 1) - 1
         o = (-(-span // s) if ceil_mode else span // s) + 1
         if ceil_mode and (o - 1) * s >= size + p:  # the last window must start inside the input

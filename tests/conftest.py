@@ -1,1 +1,14 @@
-"""Shared test fixtures. Tests write only under ``tmp_path``."""
+"""Shared test configuration. Tests write only under ``tmp_path``.
+
+Hypothesis: no example database (it would write .hypothesis/ into the checkout), and under CI (``CI`` set)
+derandomised, so a red CI always means a change broke something, never an unlucky draw. Locally it keeps
+exploring new examples on every run.
+"""
+
+import os
+
+from hypothesis import settings
+
+settings.register_profile("dev", database=None, deadline=None)
+settings.register_profile("ci", database=None, deadline=None, derandomize=True)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")

@@ -171,15 +171,13 @@ def test_conv_rejects_bad_shapes():
 )
 def test_pool_output_shape_vs_torch(kind, k, s, p, dil, hw, ceil):
     dil = dil if kind == "max" else 1  # AvgPool2d has no dilation
-    if 2 * p > dil * (k - 1) + 1:
+    m = nn.MaxPool2d(k, s, p, dil, ceil_mode=ceil) if kind == "max" else nn.AvgPool2d(k, s, p, ceil_mode=ceil)
+    try:
+        y = m(torch.randn(1, 2, *hw))
+    except RuntimeError:  # torch rejects the configuration (padding > k/2, or the window does not fit)
         with pytest.raises(ValueError):
             pool2d_cost(kind, k, (1, 2, *hw), s, p, dil, ceil_mode=ceil)
         return
-    if kind == "max":
-        m = nn.MaxPool2d(k, s, p, dil, ceil_mode=ceil)
-    else:
-        m = nn.AvgPool2d(k, s, p, ceil_mode=ceil)
-    y = m(torch.randn(1, 2, *hw))
     c = pool2d_cost(kind, k, (1, 2, *hw), s, p, dil, ceil_mode=ceil)
     assert c.output_shape == tuple(y.shape)
     assert (c.params, c.macs) == (0, 0)
@@ -496,3 +494,11 @@ def test_mamba_state_vs_torch_tensors_and_comparison():
     first = next(t for t, kv in zip(lengths, cmp.kv_cache_bytes, strict=True) if kv > cmp.mamba_state_bytes)
     assert cmp.crossover_len == first
     assert cmp.ratios[-1] == cmp.kv_cache_bytes[-1] / cmp.mamba_state_bytes
+
+
+def test_pool_padding_rule_is_torchs_even_with_dilation():
+    """k=3, dilation 2, padding 2: the dilated window (5) would allow it, torch does not."""
+    with pytest.raises(RuntimeError):
+        nn.MaxPool2d(3, 1, 2, 2)(torch.randn(1, 1, 8, 8))
+    with pytest.raises(ValueError):
+        pool2d_cost("max", 3, (1, 1, 8, 8), 1, 2, 2)
