@@ -6,8 +6,13 @@ exploring new examples on every run.
 """
 
 import os
+import tempfile
 
 from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
+
+# hypothesis keeps caches (constants, unicode tables) in its home folder: keep them out of the checkout
+set_hypothesis_home_dir(tempfile.mkdtemp(prefix="hypothesis-"))
 
 settings.register_profile("dev", database=None, deadline=None)
 settings.register_profile("ci", database=None, deadline=None, derandomize=True)
