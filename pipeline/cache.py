@@ -35,10 +35,15 @@ def module_file(name: str, root: Path = ROOT) -> Path | None:
     return None
 
 
-def _imports(path: Path, name: str) -> set[str]:
+def _imports(path: Path, name: str) -> frozenset[str]:
     """Module names imported anywhere in ``path`` (top level, functions, conditionals)."""
-    tree = ast.parse(path.read_bytes(), filename=str(path))
-    is_pkg = path.name == "__init__.py"
+    # memoised by content, not by path: parsing is the cost, and an edited file is simply a new entry
+    return _parse_imports(path.read_bytes(), name, path.name == "__init__.py")
+
+
+@functools.lru_cache(maxsize=2048)
+def _parse_imports(source: bytes, name: str, is_pkg: bool) -> frozenset[str]:
+    tree = ast.parse(source)
     package = name if is_pkg else name.rpartition(".")[0]
     found: set[str] = set()
     for node in ast.walk(tree):
@@ -53,7 +58,7 @@ def _imports(path: Path, name: str) -> set[str]:
                 mod = node.module or ""
             found.add(mod)
             found.update(f"{mod}.{a.name}" for a in node.names)  # `from pkg import submodule`
-    return found
+    return frozenset(found)
 
 
 def source_closure(module: str, root: Path = ROOT) -> dict[str, Path]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from lib.toy_mamba import ToySelectiveSSM, tokenize, toy_selective_ssm
 from scenes.registry import SceneParams
@@ -40,3 +40,18 @@ class ToyParams(SceneParams):
         return toy_selective_ssm(
             self.sentence, self.d_inner, self.d_state, self.seed, discretization=self.discretization
         )
+
+
+class ChannelParams(ToyParams):
+    """ToyParams plus one (channel d, state n) pair to follow, which must exist in the model."""
+
+    channel: int = Field(0, ge=0, le=5, description="channel d followed (0-based)")
+    state: int = Field(0, ge=0, le=5, description="state n followed (0-based; A = −(n+1))")
+
+    @model_validator(mode="after")
+    def _inside_the_model(self):
+        if self.channel >= self.d_inner:
+            raise ValueError(f"channel must be below d_inner = {self.d_inner}")
+        if self.state >= self.d_state:
+            raise ValueError(f"state must be below d_state = {self.d_state}")
+        return self

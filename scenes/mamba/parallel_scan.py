@@ -20,13 +20,12 @@ from manim import (
     VGroup,
     Write,
 )
-from pydantic import Field, model_validator
 
 from lib.scan import combine
 from lib.toy_mamba import channel_scan
 from scenes import theme
 from scenes.base import LectureScene
-from scenes.mamba.common import ToyParams
+from scenes.mamba.common import ChannelParams
 from scenes.registry import register
 from scenes.widgets import Heatmap, symbol_label
 
@@ -39,17 +38,8 @@ LEAF_Y = -1.75  # centre of the leaf row
 class ParallelScan(LectureScene):
     """The parallel scan: an associative operator on (a, b) pairs lets a Blelloch tree compute every h_t."""
 
-    class Params(ToyParams):
-        channel: int = Field(0, ge=0, le=5, description="channel d of the scanned recurrence (0-based)")
-        state: int = Field(0, ge=0, le=5, description="state n of the scanned recurrence (0-based)")
-
-        @model_validator(mode="after")
-        def _inside_the_model(self):
-            if self.channel >= self.d_inner:
-                raise ValueError(f"channel must be below d_inner = {self.d_inner}")
-            if self.state >= self.d_state:
-                raise ValueError(f"state must be below d_state = {self.d_state}")
-            return self
+    class Params(ChannelParams):
+        pass
 
     EXAMPLES = (
         {

@@ -18,12 +18,11 @@ from manim import (
     VGroup,
     Write,
 )
-from pydantic import Field, model_validator
 
 from lib.selection import selection_gates
 from scenes import theme
 from scenes.base import LectureScene
-from scenes.mamba.common import ToyParams
+from scenes.mamba.common import ChannelParams
 from scenes.registry import register
 from scenes.widgets import Heatmap, symbol_label
 
@@ -35,19 +34,8 @@ PITCH_MAX = 1.45  # widest column per token
 class Selection(LectureScene):
     """Selection: Δ_t, B_t, C_t computed from each token; large Δ lets a token in, small Δ keeps the state."""
 
-    class Params(ToyParams):
-        channel: int = Field(0, ge=0, le=5, description="channel d whose Δ_t, Ā_t, B̄_t are shown (0-based)")
-        state: int = Field(
-            0, ge=0, le=5, description="state n whose Ā_t, B̄_t are shown (0-based; A = −(n+1))"
-        )
-
-        @model_validator(mode="after")
-        def _inside_the_model(self):
-            if self.channel >= self.d_inner:
-                raise ValueError(f"channel must be below d_inner = {self.d_inner}")
-            if self.state >= self.d_state:
-                raise ValueError(f"state must be below d_state = {self.d_state}")
-            return self
+    class Params(ChannelParams):
+        pass
 
     EXAMPLES = (
         {
