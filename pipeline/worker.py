@@ -65,6 +65,7 @@ def render(job: Job, events: Events) -> dict[str, Any]:
         plays += 1
         events.emit("play", n=plays, t=round(scene.renderer.time, 2))
 
+    _bound_frame_queue()
     t0 = time.perf_counter()
     manim_quality = QUALITIES[job.quality][0]
     # Compiled LaTeX and text SVGs are pure functions of their source, so they are shared between renders —
@@ -84,11 +85,6 @@ def render(job: Job, events: Events) -> dict[str, Any]:
             "verbosity": "WARNING",
             "output_file": job.name,
             "write_to_movie": True,
-            # With one in-flight encoder Manim's frame queue is unbounded: at 1080p the renderer outruns the
-            # H.264 encoder and buffers 8 MB frames (2.2 GB seen on a 10 s animation). Two in-flight encoders
-            # switch Manim to a bounded queue of 8 frames per job: back-pressure instead of memory.
-            "max_inflight_encoders": 2,
-            "encoder_queue_size": 8,
         }
     ):
         scene = spec.cls(
@@ -127,6 +123,31 @@ def render(job: Job, events: Events) -> dict[str, Any]:
     write_text_atomic(tmp / "meta.json", json.dumps(meta, indent=2, ensure_ascii=False))
     publish_dir(tmp, job.entry_dir)
     return meta
+
+
+FRAME_QUEUE = 8  # frames waiting for the encoder: 8 × 8 MB at 1080p
+
+
+def _bound_frame_queue() -> None:
+    """Give Manim's partial-movie encoder a bounded frame queue.
+
+    With its default single encoder, Manim 0.21 queues frames for the encoder thread without bound; at 1080p
+    the renderer outruns H.264 and buffers 8 MB frames (2.2 GB seen on a 10 s animation). Allowing a second
+    in-flight encoder would bound the queue but run two x264 instances with their lookahead buffers (peaks
+    of 1.2–1.6 GB measured). One encoder with a bounded queue gives back-pressure instead: the renderer
+    waits for the encoder. Patches a private class of the pinned manim==0.21.0.
+    """
+    from manim.scene import scene_file_writer as sfw
+
+    init = sfw._PartialMovieEncodeJob.__init__
+    if getattr(init, "bounded", False):
+        return
+
+    def bounded(self, *args: Any, frame_queue_size: int = 0, **kwargs: Any) -> None:
+        init(self, *args, frame_queue_size=frame_queue_size or FRAME_QUEUE, **kwargs)
+
+    bounded.bounded = True  # type: ignore[attr-defined]
+    sfw._PartialMovieEncodeJob.__init__ = bounded
 
 
 def _copy_svgs(src: Path, dest: Path) -> None:
