@@ -111,7 +111,3 @@ class LectureScene(Slide):
         self.renderer.camera.reset()
         self.renderer.camera.capture_mobjects(self.mobjects)
         return np.array(self.renderer.camera.pixel_array)
-
-    @property
-    def frame_size(self) -> tuple[float, float]:
-        return config.frame_width, config.frame_height

@@ -66,13 +66,6 @@ class Heatmap(VGroup):
     def cell_at(self, i: int, j: int) -> Square:
         return self.cells[i * self.shape[1] + j]
 
-    def row(self, i: int) -> VGroup:
-        cols = self.shape[1]
-        return VGroup(*self.cells[i * cols : (i + 1) * cols])
-
-    def column(self, j: int) -> VGroup:
-        return VGroup(*[self.cells[i * self.shape[1] + j] for i in range(self.shape[0])])
-
 
 def symbol_label(word: str, tex: str, color, size: int = theme.SMALL) -> VGroup:
     """A caption made of a word in the theme font and a symbol in TeX, e.g. "decay" + Ā_t."""
@@ -82,15 +75,6 @@ def symbol_label(word: str, tex: str, color, size: int = theme.SMALL) -> VGroup:
         LectureScene.plain(word, size=size, color=color), MathTex(tex, font_size=size * 1.45, color=color)
     )
     return parts.arrange(RIGHT, buff=0.12)
-
-
-def labelled(
-    mob: VMobject, label: str, color=theme.FG, size: int = theme.LABEL, direction=UP, buff: float = 0.15
-) -> VGroup:
-    """``mob`` with a caption above (or below) it."""
-    cap = LectureScene.plain(label, size=size, color=color)
-    cap.next_to(mob, direction, buff=buff)
-    return VGroup(mob, cap)
 
 
 def token_strip(
