@@ -1,8 +1,9 @@
 """Cost model of deep-learning layers and models: parameters, MACs/FLOPs, activation and inference memory.
 
-The import surface for ``lib/cost_layers.py`` (single layers, RNNs) and ``lib/cost_models.py`` (attention,
-FFNs, the selective scan, the Mamba block, whole decoders), plus inference-time memory: a transformer's KV
-cache grows with the generated length T, a Mamba model's recurrent state does not (Gu & Dao 2023, §3.5).
+The import surface for ``lib/cost_layers.py`` (single layers), ``lib/cost_rnn.py`` (RNNs) and
+``lib/cost_models.py`` (attention, FFNs, the selective scan, the Mamba block, whole decoders), plus
+inference-time memory: a transformer's KV cache grows with the generated length T, a Mamba model's
+recurrent state does not (Gu & Dao 2023, §3.5).
 
 Counting conventions are in ``lib/cost_layers.py``: ``macs`` are matmul/conv multiply-accumulates
 (``FlopCounterMode`` reports 2·macs), ``flops`` = 2·macs + elementwise FLOPs.
@@ -15,7 +16,6 @@ from dataclasses import dataclass
 
 from lib.cost_layers import (
     ELEMENTWISE_FLOPS,
-    RNN_GATES,
     LayerCost,
     activation_cost,
     batchnorm2d_cost,
@@ -30,8 +30,6 @@ from lib.cost_layers import (
     linear_cost,
     pool2d_cost,
     rmsnorm_cost,
-    rnn_cell_cost,
-    rnn_cost,
 )
 from lib.cost_models import (
     attention_cost,
@@ -42,6 +40,7 @@ from lib.cost_models import (
     swiglu_cost,
     transformer_decoder_cost,
 )
+from lib.cost_rnn import RNN_GATES, rnn_cell_cost, rnn_cost
 
 __all__ = [
     "ELEMENTWISE_FLOPS",
