@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from scenes.layout import check_layout, run_fast
+from scenes.layout import layout_problems
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,15 +55,12 @@ def main(argv: list[str] | None = None) -> int:
         for k, raw in enumerate(sets):
             params = spec.params.model_validate(raw)
             for loc in args.locale:
-                problems, frames = [], []
-
-                def hook(scene, kind, i, problems=problems, frames=frames):
-                    problems.extend(check_layout(scene.mobjects, i, kind))
-                    if args.out:
-                        frames.append(scene.capture_frame())
-
+                frames = []
+                grab = (lambda scene, kind, i, frames=frames: frames.append(scene.capture_frame()),)
                 t0 = time.perf_counter()
-                run_fast(spec.cls, params, loc, hooks=(hook,), media_dir=args.media_dir)
+                _, problems = layout_problems(
+                    spec.cls, params, loc, args.media_dir, hooks=grab if args.out else ()
+                )
                 print(
                     f"{sid} [{loc}] params#{k}: {len(problems)} problem(s), {time.perf_counter() - t0:.1f} s"
                 )

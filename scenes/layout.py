@@ -144,13 +144,13 @@ def run_fast(cls, params=None, locale: str = "en", hooks: tuple = (), media_dir:
 
 
 def layout_problems(
-    cls, params=None, locale: str = "en", media_dir: str | None = None
+    cls, params=None, locale: str = "en", media_dir: str | None = None, hooks: tuple = ()
 ) -> tuple[object, list[LayoutProblem]]:
-    """Run ``cls`` in fast mode and collect the layout problems at every pause."""
+    """Run ``cls`` in fast mode and collect the layout problems at every pause (``hooks`` run there too)."""
     problems: list[LayoutProblem] = []
 
     def hook(scene, kind: str, index: int) -> None:
         problems.extend(check_layout(scene.mobjects, index, kind))
 
-    scene = run_fast(cls, params, locale, hooks=(hook,), media_dir=media_dir)
+    scene = run_fast(cls, params, locale, hooks=(hook, *hooks), media_dir=media_dir)
     return scene, problems

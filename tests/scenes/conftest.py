@@ -8,7 +8,7 @@ import json
 import pytest
 
 import scenes
-from scenes.layout import LayoutProblem, check_layout, run_fast
+from scenes.layout import layout_problems
 
 REGISTRY = scenes.discover()
 _RUNS: dict[tuple, tuple] = {}
@@ -27,15 +27,9 @@ def fast_run(media_dir):
         key = (scene_id, json.dumps(params or {}, sort_keys=True), locale)
         if key not in _RUNS:
             spec = REGISTRY[scene_id]
-            problems: list[LayoutProblem] = []
-
-            def hook(scene, kind, i):
-                problems.extend(check_layout(scene.mobjects, i, kind))
-
-            scene = run_fast(
-                spec.cls, spec.params.model_validate(params or {}), locale, hooks=(hook,), media_dir=media_dir
+            _RUNS[key] = layout_problems(
+                spec.cls, spec.params.model_validate(params or {}), locale, media_dir
             )
-            _RUNS[key] = (scene, problems)
         return _RUNS[key]
 
     return run
