@@ -93,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _select(only: list[str], board) -> tuple[set[int] | None, list[str]]:
     if not only:
         return None, []
+    from pipeline.storyboard import did_you_mean
+
     chosen, errors = set(), []
     ids = {e.scene for e in board.entries}
     for token in only:
@@ -101,10 +103,8 @@ def _select(only: list[str], board) -> tuple[set[int] | None, list[str]]:
         elif token in ids:
             chosen.update(e.index for e in board.entries if e.scene == token)
         else:
-            import difflib
-
-            close = difflib.get_close_matches(token, sorted(ids), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(token, sorted(ids))
+            hint = f"; {hint}" if hint else ""
             errors.append(
                 f"--only {token!r}: not an entry index 1..{len(board.entries)} or a scene id "
                 f"of this storyboard{hint}"

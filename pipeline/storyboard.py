@@ -94,7 +94,7 @@ class StoryboardError(Exception):
         self.problems = problems
 
 
-def _did_you_mean(word: str, choices: list[str]) -> str | None:
+def did_you_mean(word: str, choices: list[str]) -> str | None:
     # 0.75: close enough for real typos ('titel', 'd_stat', 'selective_scna'), but a shared 'mamba.' prefix
     # alone must not suggest an unrelated scene
     close = difflib.get_close_matches(str(word), choices, n=1, cutoff=0.75)
@@ -111,7 +111,7 @@ def _problems_from(
         if e["type"] == "extra_forbidden":
             fields = fields_for(e["loc"])
             msg = f"unknown key {e['loc'][-1]!r}; expected one of: {', '.join(fields)}"
-            hint = _did_you_mean(str(e["loc"][-1]), fields)
+            hint = did_you_mean(str(e["loc"][-1]), fields)
         elif e["type"] == "missing":
             msg = "required key is missing"
         else:
@@ -184,7 +184,7 @@ def _check_entries(doc: YamlDocument, raw_entries: Any) -> list[Problem]:
                     doc.line_of(loc),
                     loc,
                     f"unknown scene id {scene_id!r}",
-                    _did_you_mean(scene_id, ids) or f"known ids: {', '.join(ids)}",
+                    did_you_mean(scene_id, ids) or f"known ids: {', '.join(ids)}",
                 )
             )
             continue

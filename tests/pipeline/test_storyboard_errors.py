@@ -114,3 +114,12 @@ def test_valid_storyboard_parses_with_defaults(tmp_path):
     assert sb.name == "my-lecture" and sb.locale == "en" and sb.quality == "high"
     assert sb.entries[0].params.delta == 0.2 and sb.entries[0].params.steps == 16
     assert sb.entries[0].chapter  # defaults to the scene's summary
+
+
+def test_only_suggests_a_close_scene_id_and_not_a_mere_prefix_match(tmp_path, capsys):
+    board = tmp_path / "two.yaml"
+    board.write_text("title: t\nscenes:\n  - scene: mamba.discretization\n  - scene: mamba.selective_scan\n")
+    assert main([str(board), "--only", "mamba.selective_scna", "-o", str(tmp_path / "o")]) == 2
+    assert "did you mean 'mamba.selective_scan'?" in capsys.readouterr().err
+    assert main([str(board), "--only", "mamba.nope", "-o", str(tmp_path / "o")]) == 2
+    assert "did you mean" not in capsys.readouterr().err
