@@ -69,7 +69,7 @@ def run_storyboard(board: Storyboard, settings: Settings, opts: RunOptions, cons
         if opts.slides:
             from pipeline.slides import export_deck
 
-            deck = export_deck(board, [p.job for p in full], settings, out_dir / "slides")
+            deck = export_deck(board, [p.job for p in full], metas, settings, out_dir / "slides")
             notes.append(f"slides: {deck}")
     else:
         missing = sum(1 for m in metas if not m)

@@ -25,12 +25,11 @@ class SlidesError(RuntimeError):
     pass
 
 
-def gather(jobs: list[Job], cache: ClipCache, folder: Path) -> list[str]:
+def gather(jobs: list[Job], metas: list[dict], cache: ClipCache, folder: Path) -> list[str]:
     """Write ``folder/<entry>.json`` and ``folder/files/<entry>/`` for each job; return the entry names."""
     names = []
-    for job in jobs:
+    for job, meta in zip(jobs, metas, strict=True):
         entry = cache.entry(job.key) / "slides"
-        meta = json.loads((cache.entry(job.key) / "meta.json").read_text(encoding="utf-8"))
         src_cfg = entry / f"{meta['name']}.json"
         if not src_cfg.is_file():
             raise SlidesError(f"{job.name}: the cached render has no slide data ({src_cfg})")
@@ -48,13 +47,15 @@ def gather(jobs: list[Job], cache: ClipCache, folder: Path) -> list[str]:
     return names
 
 
-def export_deck(board: Storyboard, jobs: list[Job], settings: Settings, dest_dir: Path) -> Path:
+def export_deck(
+    board: Storyboard, jobs: list[Job], metas: list[dict], settings: Settings, dest_dir: Path
+) -> Path:
     """Build ``dest_dir/index.html`` (+ its assets folder); return the HTML path."""
     folder = settings.slides_dir / board.name
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    names = gather(jobs, ClipCache(settings.cache_dir), folder)
+    names = gather(jobs, metas, ClipCache(settings.cache_dir), folder)
     dest_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest_dir.name}.", dir=dest_dir.parent))
     try:
