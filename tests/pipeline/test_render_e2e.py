@@ -147,10 +147,21 @@ def test_preview_writes_frames_and_a_contact_sheet(ws):
         assert sheet.width > 1000 and sheet.height > 400
 
 
-def test_a_failing_entry_does_not_stop_the_others(tmp_path):
+@pytest.fixture
+def failing_scene():
+    """Register "test.failing" for one test only: a leftover entry would change every later registry walk
+    in this process (the JSON Schema, --list). The worker process registers it by importing the module."""
+    from scenes.registry import REGISTRY, register
+    from tests.pipeline.failing_scene import Failing
+
+    register("test.failing")(Failing)  # idempotent; the import may have registered it already
+    yield
+    REGISTRY.pop("test.failing", None)
+
+
+def test_a_failing_entry_does_not_stop_the_others(tmp_path, failing_scene):
     from rich.console import Console
 
-    import tests.pipeline.failing_scene  # noqa: F401  (registers "test.failing")
     from pipeline.plan import Settings
     from pipeline.run import RunOptions, run_storyboard
     from pipeline.storyboard import parse_storyboard
