@@ -15,7 +15,7 @@ import numpy as np
 from manim import DOWN, LEFT, UP, VGroup, config
 from manim_slides import Slide
 
-from scenes import theme
+from scenes.kit import theme
 from scenes.registry import SceneParams
 
 PauseHook = Callable[["LectureScene", str, int], None]

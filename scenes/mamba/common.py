@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from lib.toy_mamba import ToySelectiveSSM, tokenize, toy_selective_ssm
+from lib.mamba.toy_mamba import ToySelectiveSSM, tokenize, toy_selective_ssm
 from scenes.registry import SceneParams
 
 DEFAULT_SENTENCE = "Mamba lets some tokens in and forgets others"

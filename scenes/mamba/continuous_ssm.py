@@ -26,12 +26,12 @@ from manim import (
 )
 from pydantic import Field, model_validator
 
-from lib.ssm import simulate_sinusoids
-from lib.ssm_examples import ContinuousSystem, hippo_system, oscillatory_system
-from scenes import theme
+from lib.mamba.ssm import simulate_sinusoids
+from lib.mamba.ssm_examples import ContinuousSystem, hippo_system, oscillatory_system
 from scenes.base import LectureScene
+from scenes.kit import theme
+from scenes.kit.widgets import legend, polyline
 from scenes.registry import SceneParams, register
-from scenes.widgets import legend, polyline
 
 SAMPLES = 241  # time samples of the exact solution (every one an expm of the augmented system)
 PLOT_W = 7.2  # width of the three stacked plots

@@ -6,11 +6,11 @@ import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, LaggedStart, MathTex, VGroup, Write
 from pydantic import Field, model_validator
 
-from lib.ssm import discretize, lti_recurrence, simulate_piecewise_constant
-from scenes import theme
+from lib.mamba.ssm import discretize, lti_recurrence, simulate_piecewise_constant
 from scenes.base import LectureScene
+from scenes.kit import theme
+from scenes.kit.widgets import dots, legend, plot_axes, polyline
 from scenes.registry import SceneParams, register
-from scenes.widgets import dots, legend, plot_axes, polyline
 
 METHODS = ("zoh", "bilinear", "euler")
 SUBSTEPS = 12

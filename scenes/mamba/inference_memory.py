@@ -23,12 +23,12 @@ from manim import (
 )
 from pydantic import Field, model_validator
 
-from lib.cost import compare_inference_memory, mamba_model_cost, transformer_decoder_cost
-from scenes import theme
+from lib.arithmetic.cost import compare_inference_memory, mamba_model_cost, transformer_decoder_cost
 from scenes.base import LectureScene
+from scenes.kit import theme
+from scenes.kit.widgets import polyline
 from scenes.mamba.why_mamba import fmt_ratio
 from scenes.registry import SceneParams, register
-from scenes.widgets import polyline
 
 HOLD = 3.0  # seconds to read a slide before the lecturer moves on
 CURVE_POINTS = 33  # lengths sampled for the plotted lines (both are straight: a few points suffice)

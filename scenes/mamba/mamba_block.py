@@ -23,11 +23,11 @@ from manim import (
 )
 from pydantic import Field
 
-from lib.mamba_anatomy import BlockAnatomy, mamba_block_anatomy, trace_block
-from scenes import theme
+from lib.mamba.anatomy import BlockAnatomy, mamba_block_anatomy, trace_block
 from scenes.base import LectureScene
+from scenes.kit import theme
+from scenes.kit.widgets import Heatmap, fade_in, fade_out
 from scenes.registry import SceneParams, register
-from scenes.widgets import Heatmap, fade_in, fade_out
 
 # colour of each group of layers, the same in the diagram, the parameter bar and the FLOPs bars
 GROUP_COLOR = {"projection": theme.FG, "conv": theme.INPUT, "ssm": theme.STATE, "gate": theme.GATE}

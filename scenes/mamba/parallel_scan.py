@@ -21,13 +21,13 @@ from manim import (
     Write,
 )
 
-from lib.scan import combine
-from lib.toy_mamba import channel_scan
-from scenes import theme
+from lib.mamba.scan import combine
+from lib.mamba.toy_mamba import channel_scan
 from scenes.base import LectureScene
+from scenes.kit import theme
+from scenes.kit.widgets import Heatmap, symbol_label
 from scenes.mamba.common import ChannelParams
 from scenes.registry import register
-from scenes.widgets import Heatmap, symbol_label
 
 NODE_W, NODE_H, NODE_FONT = 1.2, 0.66, theme.SMALL
 ROW = 1.15  # vertical distance between tree levels

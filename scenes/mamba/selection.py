@@ -19,12 +19,12 @@ from manim import (
     Write,
 )
 
-from lib.selection import selection_gates
-from scenes import theme
+from lib.mamba.selection import selection_gates
 from scenes.base import LectureScene
+from scenes.kit import theme
+from scenes.kit.widgets import Heatmap, symbol_label
 from scenes.mamba.common import ChannelParams
 from scenes.registry import register
-from scenes.widgets import Heatmap, symbol_label
 
 CAPTION_TOP = -2.55  # the two caption lines at the bottom stay below this
 PITCH_MAX = 1.45  # widest column per token

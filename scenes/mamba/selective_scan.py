@@ -16,11 +16,11 @@ from manim import (
     Write,
 )
 
-from scenes import theme
 from scenes.base import LectureScene
+from scenes.kit import theme
+from scenes.kit.widgets import Heatmap, symbol_label, token_strip
 from scenes.mamba.common import ToyParams
 from scenes.registry import register
-from scenes.widgets import Heatmap, symbol_label, token_strip
 
 
 @register("mamba.selective_scan")

@@ -19,12 +19,12 @@ from manim import (
 )
 from pydantic import Field
 
-from lib.ssm import discretize
-from lib.ssm_examples import conv_terms, example_input, oscillatory_system, two_views
-from scenes import theme
+from lib.mamba.ssm import discretize
+from lib.mamba.ssm_examples import conv_terms, example_input, oscillatory_system, two_views
 from scenes.base import LectureScene
+from scenes.kit import theme
+from scenes.kit.widgets import FadeInPlace, FadeOutPlace
 from scenes.registry import SceneParams, register
-from scenes.widgets import FadeInPlace, FadeOutPlace
 
 LABEL_RIGHT = -4.45  # right edge of the row labels; the cells start just after it
 CELLS_W = 11.1  # width available to the L columns

@@ -27,11 +27,11 @@ from manim import (
 )
 from pydantic import Field, model_validator
 
-from lib.scaling import cost_scaling, measure_scaling
-from scenes import theme
+from lib.mamba.scaling import cost_scaling, measure_scaling
 from scenes.base import LectureScene
+from scenes.kit import theme
+from scenes.kit.widgets import legend, symbol_label
 from scenes.registry import SceneParams, register
-from scenes.widgets import legend, symbol_label
 
 HOLD = 3.0  # seconds to read a slide before the lecturer moves on
 MIN_LEN = 256  # shortest length of the cost curves
