@@ -55,9 +55,9 @@ def main() -> None:
     ap.add_argument("--skip-baseline", action="store_true", help="do not run plain manim")
     args = ap.parse_args()
 
-    import scenes
+    from scenes.discovery import discover
 
-    registry = scenes.discover()
+    registry = discover()
     board = yaml.safe_load(Path(args.storyboard).read_text())
     entries = [
         {"scene": e["scene"], **({"chapter": e["chapter"]} if "chapter" in e else {})}

@@ -116,9 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
 
-    import scenes
+    from scenes.discovery import discover
 
-    registry = scenes.discover()
+    registry = discover()
     if args.schema:
         from pipeline.schema import storyboard_schema
 

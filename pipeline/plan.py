@@ -9,7 +9,6 @@ from pathlib import Path
 from pipeline.cache import ClipCache, cache_key
 from pipeline.jobs import Job
 from pipeline.storyboard import Storyboard
-from scenes.registry import REGISTRY
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,7 @@ def make_plan(
     for e in board.entries:
         if only is not None and e.index not in only:
             continue
-        spec = REGISTRY[e.scene]
+        spec = e.spec
         params = e.params.model_dump(mode="json")
         key, _ = cache_key(spec.module, e.scene, params, settings.quality, settings.locale)
         name = entry_name(e.index, e.scene)

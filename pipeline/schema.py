@@ -5,25 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.storyboard import EntryModel, StoryboardModel
-from scenes.registry import REGISTRY
+from scenes.discovery import discover
 
 
 def storyboard_schema() -> dict[str, Any]:
     schema = StoryboardModel.model_json_schema()
     defs = schema.setdefault("$defs", {})
     variants = []
-    for scene_id, spec in sorted(REGISTRY.items()):
-        p = spec.params.model_json_schema(ref_template="#/$defs/{model}")
-        defs.update(p.pop("$defs", {}))
-        def_name = f"{spec.cls.__name__}Params"  # nested models are all called `Params`
-        defs[def_name] = p
+    for scene_id, spec in discover().items():
+        # every model is called `Params`: the scene id names its definition (and prefixes any nested one)
+        p = spec.params.model_json_schema(ref_template=f"#/$defs/{scene_id}.{{model}}")
+        defs.update({f"{scene_id}.{name}": d for name, d in p.pop("$defs", {}).items()})
+        defs[scene_id] = p
         variants.append(
             {
                 "type": "object",
                 "description": spec.summary,
                 "properties": {
                     "scene": {"const": scene_id},
-                    "params": {"$ref": f"#/$defs/{def_name}"},
+                    "params": {"$ref": f"#/$defs/{scene_id}"},
                     "chapter": EntryModel.model_json_schema()["properties"]["chapter"],
                 },
                 "required": ["scene"],

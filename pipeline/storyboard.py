@@ -16,7 +16,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pipeline.yamlsource import YamlDocument, YamlSyntaxError, load_yaml
-from scenes.registry import REGISTRY, SceneParams
+from scenes.discovery import SceneSpec, discover
+from scenes.registry import SceneParams
 
 Locale = Literal["en", "zh"]
 Quality = Literal["low", "medium", "high", "4k"]
@@ -59,6 +60,7 @@ class Entry:
     scene: str
     params: SceneParams
     chapter: str
+    spec: SceneSpec
 
 
 @dataclass(frozen=True)
@@ -122,9 +124,7 @@ def _problems_from(
 
 def parse_storyboard(path: Path) -> Storyboard:
     """Load and validate ``path``; raise :class:`StoryboardError` listing every problem."""
-    import scenes
-
-    scenes.discover()  # scene ids and their parameter models
+    registry = discover()  # scene ids and their parameter models (no Manim)
     path = Path(path)
     if not path.is_file():
         raise StoryboardError([Problem(path, None, (), "no such storyboard file")])
@@ -141,17 +141,18 @@ def parse_storyboard(path: Path) -> Storyboard:
     except ValidationError as err:
         problems = _problems_from(err, doc, (), _board_fields)
         # still check the scene entries that parsed, so one run reports everything
-        problems += _check_entries(doc, doc.data.get("scenes"))
+        problems += _check_entries(doc, doc.data.get("scenes"), registry)
         raise StoryboardError(_dedupe(problems)) from None
-    problems = _check_entries(doc, doc.data["scenes"])
+    problems = _check_entries(doc, doc.data["scenes"], registry)
     if problems:
         raise StoryboardError(problems)
     entries = tuple(
         Entry(
             i,
             e.scene,
-            REGISTRY[e.scene].params.model_validate(e.params),
-            e.chapter or _default_chapter(e.scene),
+            registry[e.scene].params.model_validate(e.params),
+            e.chapter or registry[e.scene].summary or e.scene,
+            registry[e.scene],
         )
         for i, e in enumerate(board.scenes)
     )
@@ -163,12 +164,12 @@ def _board_fields(loc: tuple) -> list[str]:
     return list(StoryboardModel.model_fields if len(loc) == 1 else EntryModel.model_fields)
 
 
-def _check_entries(doc: YamlDocument, raw_entries: Any) -> list[Problem]:
+def _check_entries(doc: YamlDocument, raw_entries: Any, registry: dict[str, SceneSpec]) -> list[Problem]:
     """Scene ids and each entry's params against the scene's own model."""
     if not isinstance(raw_entries, list):
         return []
     problems: list[Problem] = []
-    ids = sorted(REGISTRY)
+    ids = sorted(registry)
     for i, raw in enumerate(raw_entries):
         if not isinstance(raw, dict):
             continue
@@ -176,7 +177,7 @@ def _check_entries(doc: YamlDocument, raw_entries: Any) -> list[Problem]:
         scene_id = raw.get("scene")
         if not isinstance(scene_id, str):
             continue
-        if scene_id not in REGISTRY:
+        if scene_id not in registry:
             loc = (*base, "scene")
             problems.append(
                 Problem(
@@ -193,7 +194,7 @@ def _check_entries(doc: YamlDocument, raw_entries: Any) -> list[Problem]:
             params = {}
         if not isinstance(params, dict):
             continue
-        model = REGISTRY[scene_id].params
+        model = registry[scene_id].params
         try:
             model.model_validate(params)
         except ValidationError as err:
@@ -210,7 +211,3 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
             seen.add((p.loc, p.message))
             out.append(p)
     return out
-
-
-def _default_chapter(scene_id: str) -> str:
-    return REGISTRY[scene_id].summary or scene_id

@@ -40,11 +40,11 @@ def render(job: Job, events: Events) -> dict[str, Any]:
     from manim import config, tempconfig
     from PIL import Image
 
-    from scenes.registry import REGISTRY
+    from scenes.registry import scene_class
 
     importlib.import_module(job.module)
-    spec = REGISTRY[job.scene_id]
-    params = spec.params.model_validate(job.params)
+    cls = scene_class(job.scene_id)
+    params = cls.Params.model_validate(job.params)
 
     tmp = tmp_dir(job)
     shutil.rmtree(tmp, ignore_errors=True)
@@ -87,7 +87,7 @@ def render(job: Job, events: Events) -> dict[str, Any]:
             "write_to_movie": True,
         }
     ):
-        scene = spec.cls(
+        scene = cls(
             params=params,
             locale=job.locale,
             name=job.name,

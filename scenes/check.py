@@ -20,9 +20,9 @@ from scenes.layout import layout_problems
 
 
 def main(argv: list[str] | None = None) -> int:
-    import scenes
+    from scenes.discovery import discover
 
-    registry = scenes.discover()
+    registry = discover()
     ap = argparse.ArgumentParser(
         prog="python -m scenes.check",
         description=__doc__,

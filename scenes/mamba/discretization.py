@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, LaggedStart, MathTex, VGroup, Write
-from pydantic import Field, model_validator
 
 from lib.mamba.ssm import discretize, lti_recurrence, simulate_piecewise_constant
 from scenes.base import LectureScene
 from scenes.kit import theme
 from scenes.kit.widgets import dots, legend, plot_axes, polyline
-from scenes.registry import SceneParams, register
+from scenes.mamba.params.discretization import Params as DiscretizationParams
+from scenes.registry import register
 
 METHODS = ("zoh", "bilinear", "euler")
 SUBSTEPS = 12
@@ -26,19 +26,7 @@ def oscillator(omega: float, damping: float) -> tuple[np.ndarray, np.ndarray, np
 class Discretization(LectureScene):
     """Discretisation: ZOH, bilinear and Euler side by side; small Δ remembers, large Δ resets."""
 
-    class Params(SceneParams):
-        omega: float = Field(2.0, ge=0.5, le=6.0, description="natural frequency ω of the example system")
-        damping: float = Field(0.25, ge=0.0, le=2.0, description="damping ratio ζ of the example system")
-        delta: float = Field(0.4, gt=0.0, le=1.5, description="step Δ compared across the three methods")
-        steps: int = Field(16, ge=4, le=40, description="number of discrete steps plotted")
-        delta_small: float = Field(0.1, gt=0.0, le=1.0, description="the small Δ of the memory comparison")
-        delta_large: float = Field(2.0, gt=0.0, le=10.0, description="the large Δ of the memory comparison")
-
-        @model_validator(mode="after")
-        def _small_below_large(self):
-            if self.delta_small >= self.delta_large:
-                raise ValueError("delta_small must be smaller than delta_large")
-            return self
+    Params = DiscretizationParams
 
     EXAMPLES = (
         {"omega": 1.0, "damping": 0.8, "delta": 1.0, "steps": 8, "delta_small": 0.3, "delta_large": 5.0},

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 import numpy as np
 from manim import (
     DOWN,
@@ -21,14 +19,14 @@ from manim import (
     VGroup,
     Write,
 )
-from pydantic import Field, model_validator
 
 from lib.arithmetic.cost import compare_inference_memory, mamba_model_cost, transformer_decoder_cost
 from scenes.base import LectureScene
 from scenes.kit import theme
 from scenes.kit.widgets import polyline
+from scenes.mamba.params.inference_memory import Params as InferenceMemoryParams
 from scenes.mamba.why_mamba import fmt_ratio
-from scenes.registry import SceneParams, register
+from scenes.registry import register
 
 HOLD = 3.0  # seconds to read a slide before the lecturer moves on
 CURVE_POINTS = 33  # lengths sampled for the plotted lines (both are straight: a few points suffice)
@@ -117,34 +115,7 @@ def memory_plot(x_max: int, y_max_bytes: float, width: float, height: float, x_l
 class InferenceMemory(LectureScene):
     """Inference memory: the KV cache grows with every generated token, Mamba's recurrent state does not."""
 
-    class Params(SceneParams):
-        vocab: int = Field(50280, ge=1000, le=300_000, description="vocabulary size of both models")
-        attn_d_model: int = Field(2560, ge=64, le=16384, description="Transformer width d")
-        attn_layers: int = Field(32, ge=1, le=128, description="Transformer layers")
-        n_heads: int = Field(32, ge=1, le=128, description="attention heads (must divide attn_d_model)")
-        n_kv_heads: int = Field(32, ge=1, le=128, description="key/value heads (< n_heads: grouped-query)")
-        ffn_mult: int = Field(4, ge=1, le=8, description="Transformer FFN width d_ff = ffn_mult·d")
-        mamba_d_model: int = Field(2560, ge=64, le=16384, description="Mamba width d")
-        mamba_layers: int = Field(64, ge=1, le=128, description="Mamba layers")
-        d_state: int = Field(16, ge=1, le=256, description="Mamba state size N")
-        d_conv: int = Field(4, ge=2, le=8, description="Mamba causal-conv width")
-        expand: int = Field(2, ge=1, le=4, description="Mamba expansion E: d_inner = E·d")
-        max_len: int = Field(8192, ge=64, le=1 << 20, description="longest generated length (multiple of 8)")
-        bytes_per_elem: Literal[1, 2, 4] = Field(2, description="bytes per cached number (2 = fp16/bf16)")
-        batch: int = Field(1, ge=1, le=64, description="sequences generated at once")
-
-        @model_validator(mode="after")
-        def _check(self):
-            if self.attn_d_model % self.n_heads:
-                raise ValueError("n_heads must divide attn_d_model")
-            if self.n_heads % self.n_kv_heads:
-                raise ValueError("n_kv_heads must divide n_heads")
-            if self.max_len % 8:
-                raise ValueError("max_len must be a multiple of 8")
-            return self
-
-        def readout_lengths(self) -> list[int]:
-            return [self.max_len // 8, self.max_len // 4, self.max_len // 2, self.max_len]
+    Params = InferenceMemoryParams
 
     EXAMPLES = (
         {

@@ -26,7 +26,7 @@ from lib.mamba.toy_mamba import channel_scan
 from scenes.base import LectureScene
 from scenes.kit import theme
 from scenes.kit.widgets import Heatmap, symbol_label
-from scenes.mamba.common import ChannelParams
+from scenes.mamba.params.parallel_scan import Params as ParallelScanParams
 from scenes.registry import register
 
 NODE_W, NODE_H, NODE_FONT = 1.2, 0.66, theme.SMALL
@@ -38,8 +38,7 @@ LEAF_Y = -1.75  # centre of the leaf row
 class ParallelScan(LectureScene):
     """The parallel scan: an associative operator on (a, b) pairs lets a Blelloch tree compute every h_t."""
 
-    class Params(ChannelParams):
-        pass
+    Params = ParallelScanParams
 
     EXAMPLES = (
         {

@@ -23,7 +23,7 @@ from lib.mamba.selection import selection_gates
 from scenes.base import LectureScene
 from scenes.kit import theme
 from scenes.kit.widgets import Heatmap, symbol_label
-from scenes.mamba.common import ChannelParams
+from scenes.mamba.params.selection import Params as SelectionParams
 from scenes.registry import register
 
 CAPTION_TOP = -2.55  # the two caption lines at the bottom stay below this
@@ -34,8 +34,7 @@ PITCH_MAX = 1.45  # widest column per token
 class Selection(LectureScene):
     """Selection: Δ_t, B_t, C_t computed from each token; large Δ lets a token in, small Δ keeps the state."""
 
-    class Params(ChannelParams):
-        pass
+    Params = SelectionParams
 
     EXAMPLES = (
         {

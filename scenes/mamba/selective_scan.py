@@ -19,7 +19,7 @@ from manim import (
 from scenes.base import LectureScene
 from scenes.kit import theme
 from scenes.kit.widgets import Heatmap, symbol_label, token_strip
-from scenes.mamba.common import ToyParams
+from scenes.mamba.params.selective_scan import Params as SelectiveScanParams
 from scenes.registry import register
 
 
@@ -27,8 +27,7 @@ from scenes.registry import register
 class SelectiveScan(LectureScene):
     """The selective scan step by step: the state matrix updated token by token, with the numbers."""
 
-    class Params(ToyParams):
-        pass
+    Params = SelectiveScanParams
 
     EXAMPLES = (
         {

@@ -17,14 +17,14 @@ from manim import (
     VGroup,
     Write,
 )
-from pydantic import Field
 
 from lib.mamba.ssm import discretize
 from lib.mamba.ssm_examples import conv_terms, example_input, oscillatory_system, two_views
 from scenes.base import LectureScene
 from scenes.kit import theme
 from scenes.kit.widgets import FadeInPlace, FadeOutPlace
-from scenes.registry import SceneParams, register
+from scenes.mamba.params.two_views import Params as TwoViewsParams
+from scenes.registry import register
 
 LABEL_RIGHT = -4.45  # right edge of the row labels; the cells start just after it
 CELLS_W = 11.1  # width available to the L columns
@@ -50,13 +50,7 @@ def tex_sci(v: float) -> str:
 class TwoViews(LectureScene):
     """One LTI SSM, two ways: the recurrence step by step, and the convolution with the kernel K̄."""
 
-    class Params(SceneParams):
-        length: int = Field(8, ge=4, le=12, description="sequence length L")
-        state_size: int = Field(2, ge=2, le=4, description="state size N")
-        delta: float = Field(0.5, gt=0.0, le=2.0, description="step Δ of the zero-order-hold discretisation")
-        decay: float = Field(0.3, ge=0.05, le=2.0, description="decay rate of the continuous A (−Re λ)")
-        seed: int = Field(0, ge=0, le=1_000_000, description="seed of the system A, B, C")
-        input_seed: int = Field(1, ge=0, le=1_000_000, description="seed of the input sequence x")
+    Params = TwoViewsParams
 
     EXAMPLES = ({"length": 12, "state_size": 3, "delta": 1.0, "decay": 0.6, "seed": 4, "input_seed": 5},)
 

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 import yaml
 
-import scenes
+from scenes.discovery import discover
 from pipeline.schema import storyboard_schema
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,7 +18,6 @@ BAD = Path(__file__).parent / "bad"
 
 @pytest.fixture(scope="module")
 def schema() -> dict:
-    scenes.discover()
     return storyboard_schema()
 
 
@@ -30,7 +29,7 @@ def test_committed_schema_is_current(schema):
 def test_schema_lists_every_scene_and_its_params(schema):
     variants = schema["properties"]["scenes"]["items"]["oneOf"]
     ids = {v["properties"]["scene"]["const"] for v in variants}
-    assert ids == set(scenes.discover())
+    assert ids == set(discover())
     for v in variants:
         ref = v["properties"]["params"]["$ref"].rsplit("/", 1)[-1]
         assert schema["$defs"][ref]["additionalProperties"] is False

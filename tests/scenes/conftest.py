@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-import scenes
+from scenes.discovery import discover
 from scenes.layout import layout_problems
 
-REGISTRY = scenes.discover()
+REGISTRY = discover()
 _RUNS: dict[tuple, tuple] = {}
 
 

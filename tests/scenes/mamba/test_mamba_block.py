@@ -7,7 +7,7 @@ import torch.nn.functional as F
 
 from lib.arithmetic.cost import mamba_block_cost
 from lib.mamba.block import init_mamba_params, mamba_block
-from scenes.mamba.mamba_block import MambaBlock
+from scenes.mamba.block import MambaBlock
 from tests.lib.mamba.torch_mamba import TorchMamba
 
 DEFAULTS = MambaBlock.Params().model_dump()

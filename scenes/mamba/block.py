@@ -21,13 +21,13 @@ from manim import (
     VGroup,
     Write,
 )
-from pydantic import Field
 
 from lib.mamba.anatomy import BlockAnatomy, mamba_block_anatomy, trace_block
 from scenes.base import LectureScene
 from scenes.kit import theme
 from scenes.kit.widgets import Heatmap, fade_in, fade_out
-from scenes.registry import SceneParams, register
+from scenes.mamba.params.block import Params as MambaBlockParams
+from scenes.registry import register
 
 # colour of each group of layers, the same in the diagram, the parameter bar and the FLOPs bars
 GROUP_COLOR = {"projection": theme.FG, "conv": theme.INPUT, "ssm": theme.STATE, "gate": theme.GATE}
@@ -45,14 +45,7 @@ def _shape(shape: tuple[int, ...], symbolic_len: bool = True) -> str:
 class MambaBlock(LectureScene):
     """The Mamba block: in_proj → conv → SiLU → selective SSM, gated by SiLU(z) → out_proj, with its costs."""
 
-    class Params(SceneParams):
-        d_model: int = Field(768, ge=16, le=2560, description="model width d_model (2560 = Mamba-2.8B)")
-        d_state: int = Field(16, ge=1, le=64, description="SSM state size N per channel")
-        d_conv: int = Field(4, ge=2, le=8, description="kernel width of the causal depthwise conv1d")
-        expand: int = Field(2, ge=1, le=4, description="d_inner = expand · d_model")
-        seq_len: int = Field(2048, ge=1, le=1_000_000, description="sequence length L of the FLOPs count")
-        trace_tokens: int = Field(5, ge=2, le=8, description="tokens in the real forward pass shown")
-        seed: int = Field(0, ge=0, le=1_000_000, description="seed of the weights and the random input")
+    Params = MambaBlockParams
 
     EXAMPLES = ({"d_model": 64, "d_state": 4, "d_conv": 3, "expand": 1, "seq_len": 256, "seed": 5},)
 

@@ -1,4 +1,7 @@
-"""Parameters shared by the sentence-driven Mamba scenes (selection, selective scan, parallel scan)."""
+"""Parameters shared by the sentence-driven Mamba scenes (selection, selective scan, parallel scan).
+
+A helper of the params package (its name starts with `_`): it defines no scene of its own.
+"""
 
 from __future__ import annotations
 
