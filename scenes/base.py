@@ -16,11 +16,11 @@ from manim import DOWN, LEFT, UP, VGroup, config
 from manim_slides import Slide
 
 from scenes.kit import theme
+from scenes.kit.text import text as kit_text
 from scenes.registry import SceneParams
 
 PauseHook = Callable[["LectureScene", str, int], None]
 LOCALES = ("en", "zh")
-_TEXT_CACHE: dict[tuple, Any] = {}
 
 
 class LectureScene(Slide):
@@ -49,6 +49,7 @@ class LectureScene(Slide):
         self.play_hooks: list[Callable[[LectureScene], None]] = []
         self.pause_count = 0
         self.shown: dict[str, Any] = {}  # the values this scene drew, for tests to compare with lib/
+        self.pictures: list = []  # fast test runs: a scenes.probe.Picture per pause, in order
         config.background_color = theme.BACKGROUND  # one process renders one scene: global is fine
         super().__init__(**kwargs)
 
@@ -69,13 +70,7 @@ class LectureScene(Slide):
         """A ``Text`` in the theme font. Built once per (string, size, colour, weight), then copied:
         Pango layout and SVG parsing cost ~10 ms a text, a copy ~2 ms, and scenes of numbers draw hundreds.
         """
-        key = (s, size, str(color), weight)
-        proto = _TEXT_CACHE.get(key)
-        if proto is None:
-            from manim import Text
-
-            proto = _TEXT_CACHE[key] = Text(s, font=theme.FONT, font_size=size, color=color, weight=weight)
-        return proto.copy()
+        return kit_text(s, size=size, color=color, weight=weight)
 
     def title_bar(self, key: str = "title", subtitle_key: str | None = None) -> VGroup:
         """The scene title at the top edge (and an optional muted subtitle under it)."""

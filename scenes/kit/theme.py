@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from manim import ManimColor, interpolate_color
 
+from scenes.kit import numbers
+
 FONT = "Noto Sans CJK SC"  # covers Latin and CJK, so `zh` renders with the same metrics
 
 # --- colour meanings -------------------------------------------------------------------------------
@@ -53,6 +55,18 @@ NUMBER = 16  # numbers inside heatmap cells: the floor for readability at 480p
 EDGE = 0.35  # margin kept free at the frame border
 GAP = 0.25
 
+# named spacings (scene units) instead of literal ``buff=`` values: pick by what is being separated
+BUFF_TIGHT = 0.08  # a caption and the thing it names (a number under its label, a symbol beside its word)
+BUFF_SMALL = 0.15  # items inside one component (legend rows, chips of a strip, a label to its axis)
+BUFF = GAP  # neighbouring components of one beat (a heatmap and the operator beside it)
+BUFF_LARGE = 0.45  # separate groups on one slide (a plot and its table)
+BUFF_SECTION = 0.6  # the title bar and the content under it
+
+
+# sequential map for values in [0, 1] (attention weights, probabilities): background grey → warm yellow
+SEQ_LOW = ZERO
+SEQ_HIGH = ManimColor("#F6C85F")
+
 
 def diverging(value: float, vmax: float):
     """Colour for a signed value on the symmetric scale [-vmax, vmax]."""
@@ -62,34 +76,42 @@ def diverging(value: float, vmax: float):
     return interpolate_color(ZERO, POS if s >= 0 else NEG, abs(s))
 
 
+def sequential(value: float, vmin: float = 0.0, vmax: float = 1.0, high=SEQ_HIGH):
+    """Colour for a value on the scale [vmin, vmax] (default 0–1: weights, probabilities), clipped."""
+    if vmax <= vmin:
+        return SEQ_LOW
+    s = max(0.0, min(1.0, (value - vmin) / (vmax - vmin)))
+    return interpolate_color(SEQ_LOW, high, s)
+
+
+def ink_on(fill) -> ManimColor:
+    """FG or BACKGROUND, whichever reads better on ``fill`` (dark text on light cells)."""
+    r, g, b = ManimColor(fill).to_rgb()
+    return BACKGROUND if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.55 else FG
+
+
+# --- number formatting: thin aliases of scenes.kit.numbers (the one implementation) ---------------------
 def fmt(x: float, digits: int = 2) -> str:
-    """Format a number for the screen: fixed digits, a real minus sign, no '-0.00'."""
-    s = f"{x:.{digits}f}"
-    if float(s) == 0:
-        s = f"{0:.{digits}f}"
-    return s.replace("-", "\u2212")
+    """Fixed digits with a real minus sign, no '−0.00' (see :func:`scenes.kit.numbers.fixed`)."""
+    return numbers.fixed(x, digits)
 
 
 def fmt_tex(x: float, digits: int = 2) -> str:
     """Like :func:`fmt`, for use inside ``MathTex`` (LaTeX wants an ASCII minus)."""
-    return fmt(x, digits).replace("\u2212", "-")
+    return numbers.fixed(x, digits, tex=True)
 
 
 def fmt_int(n: int) -> str:
-    return f"{n:,}"
+    """Thousands separators: 1,234,567."""
+    return numbers.integer(n)
 
 
 def fmt_bytes(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if abs(n) < 1024 or unit == "TB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    raise AssertionError
+    """Binary sizes labelled KB, MB, GB (1 KB = 1024 B, JEDEC) as the Mamba lecture shows them; new scenes
+    use ``numbers.byte_size`` (KiB, MiB … by default)."""
+    return numbers.byte_size(n, 1, system="jedec")
 
 
 def fmt_si(n: float) -> str:
     """1.2 K, 3.4 M, 5.6 G: short counts for axes and labels."""
-    for unit, scale in (("T", 1e12), ("G", 1e9), ("M", 1e6), ("K", 1e3)):
-        if abs(n) >= scale:
-            return f"{n / scale:.1f} {unit}"
-    return f"{n:.0f}"
+    return numbers.si(n, 1)

@@ -13,11 +13,9 @@ from manim import (
     LEFT,
     RIGHT,
     UP,
-    Animation,
     Axes,
     Dot,
     Line,
-    Mobject,
     RoundedRectangle,
     Square,
     VGroup,
@@ -26,6 +24,7 @@ from manim import (
 
 from scenes.base import LectureScene
 from scenes.kit import theme
+from scenes.kit.anim import FadeInPlace, FadeOutPlace, fade_in, fade_out  # noqa: F401  (moved to the kit)
 
 
 class Heatmap(VGroup):
@@ -163,54 +162,3 @@ def polyline(axes: Axes, xs: np.ndarray, ys: np.ndarray, color, width: float = 3
 
 def dots(axes: Axes, xs: np.ndarray, ys: np.ndarray, color, radius: float = 0.05) -> VGroup:
     return VGroup(*[Dot(axes.c2p(x, y), radius=radius, color=color) for x, y in zip(xs, ys, strict=True)])
-
-
-class FadeInPlace(Animation):
-    """Fade a (large) group in by scaling its own opacities — no deep copies.
-
-    Manim's FadeIn/FadeOut are Transforms that deep-copy the whole group twice (start and target); for groups
-    of hundreds of glyphs (tables of numbers) that copying dominates a scene's build time.
-    """
-
-    out = False
-
-    def __init__(self, mobject: Mobject, **kwargs) -> None:
-        super().__init__(mobject, remover=self.out, introducer=not self.out, **kwargs)
-
-    def create_starting_mobject(self) -> Mobject:
-        return self.mobject  # never read: interpolate_mobject works from the recorded opacities
-
-    def begin(self) -> None:
-        self.opacities = [
-            (m, m.fill_rgbas[:, 3].copy(), m.stroke_rgbas[:, 3].copy())
-            for m in self.mobject.family_members_with_points()
-            if hasattr(m, "fill_rgbas")
-        ]
-        super().begin()
-
-    def interpolate_mobject(self, alpha: float) -> None:
-        a = self.rate_func(alpha)
-        k = 1.0 - a if self.out else a
-        for m, fill, stroke in self.opacities:
-            m.fill_rgbas[:, 3] = fill * k
-            m.stroke_rgbas[:, 3] = stroke * k
-
-    def clean_up_from_scene(self, scene) -> None:
-        super().clean_up_from_scene(scene)
-        if self.out:  # removed from the scene: restore its opacities in case it is shown again
-            for m, fill, stroke in self.opacities:
-                m.fill_rgbas[:, 3], m.stroke_rgbas[:, 3] = fill, stroke
-
-
-class FadeOutPlace(FadeInPlace):
-    """Fade a (large) group out by scaling its own opacities, then remove it — no deep copies."""
-
-    out = True
-
-
-def fade_in(*mobjects: Mobject, **kwargs) -> FadeInPlace:
-    return FadeInPlace(mobjects[0] if len(mobjects) == 1 else VGroup(*mobjects), **kwargs)
-
-
-def fade_out(*mobjects: Mobject, **kwargs) -> FadeOutPlace:
-    return FadeOutPlace(mobjects[0] if len(mobjects) == 1 else VGroup(*mobjects), **kwargs)
