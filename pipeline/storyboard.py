@@ -6,7 +6,6 @@ the file, the line, the key path, what was expected and, for misspelt names, a d
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from lib.core.suggest import closest
 from pipeline.yamlsource import YamlDocument, YamlSyntaxError, load_yaml
 from scenes.discovery import SceneSpec, discover
 from scenes.registry import SceneParams
@@ -97,10 +97,9 @@ class StoryboardError(Exception):
 
 
 def did_you_mean(word: str, choices: list[str]) -> str | None:
-    # 0.75: close enough for real typos ('titel', 'd_stat', 'selective_scna'), but a shared 'mamba.' prefix
-    # alone must not suggest an unrelated scene
-    close = difflib.get_close_matches(str(word), choices, n=1, cutoff=0.75)
-    return f"did you mean {close[0]!r}?" if close else None
+    # one rule for every suggestion in the project (its cutoff and why: lib/core/suggest.py)
+    close = closest(str(word), choices)
+    return f"did you mean {close!r}?" if close else None
 
 
 def _problems_from(

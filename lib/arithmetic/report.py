@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import difflib
 import inspect
 import sys
 from collections.abc import Sequence
@@ -24,6 +23,7 @@ from typing import Any
 
 from lib.arithmetic import cost as C
 from lib.arithmetic.report_layers import LAYERS, ReportError, Shape
+from lib.core.suggest import closest
 
 
 @dataclass(frozen=True)
@@ -50,9 +50,8 @@ class ReportRow:
 
 
 def _did_you_mean(word: str, options: Sequence[str]) -> str:
-    lower = {o.lower(): o for o in options}
-    match = [lower[word.lower()]] if word.lower() in lower else difflib.get_close_matches(word, options, n=1)
-    return f" (did you mean {match[0]!r}?)" if match else ""
+    match = closest(word, options)  # the project's one suggestion rule (lib/core/suggest.py)
+    return f" (did you mean {match!r}?)" if match else ""
 
 
 def parse_layer(text: str) -> LayerSpec:

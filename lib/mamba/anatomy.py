@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from lib.arithmetic.cost_models import mamba_block_cost
-from lib.mamba.block import MambaBlockTrace, init_mamba_params, mamba_block, silu
+from lib.core.activations import silu
+from lib.mamba.block import MambaBlockTrace, init_mamba_params, mamba_block
 
 # which group each part of mamba_block_cost belongs to (§3.4's split of the parameters)
 GROUPS: dict[str, str] = {

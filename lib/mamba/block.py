@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from lib.core.activations import silu
 from lib.mamba.ssm import (
     ScanResult,
     SelectiveMethod,
@@ -19,11 +20,6 @@ from lib.mamba.ssm import (
     selective_params,
     selective_scan_sequential,
 )
-
-
-def silu(x: np.ndarray) -> np.ndarray:
-    """SiLU / swish: x·σ(x), with σ(x) = (1 + tanh(x/2))/2 (no overflow for large |x|)."""
-    return x * 0.5 * (1.0 + np.tanh(0.5 * x))
 
 
 @dataclass(frozen=True)

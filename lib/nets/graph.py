@@ -16,18 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-
-def activate(z: np.ndarray, name: str | None) -> np.ndarray:
-    """The nonlinearity σ of the layer: None (identity), 'relu', 'elu' (GAT's choice) or 'tanh'."""
-    if name is None:
-        return z
-    if name == "relu":
-        return np.maximum(z, 0.0)  # same shape as z
-    if name == "elu":
-        return np.where(z > 0, z, np.expm1(np.minimum(z, 0.0)))  # same shape as z
-    if name == "tanh":
-        return np.tanh(z)  # same shape as z
-    raise ValueError(f"unknown activation {name!r}")
+from lib.core.activations import activate  # σ of every layer: None (identity), "relu", "elu" (GAT's), …
 
 
 def neighbours(adj: np.ndarray, i: int) -> np.ndarray:

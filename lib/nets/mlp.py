@@ -17,33 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-ACTIVATIONS = ("identity", "relu", "tanh", "sigmoid")
-
-
-def activation(z: np.ndarray, name: str) -> np.ndarray:
-    """φ(z) for φ in ACTIVATIONS."""
-    if name == "identity":
-        return z
-    if name == "relu":
-        return np.maximum(z, 0.0)  # same shape as z
-    if name == "tanh":
-        return np.tanh(z)  # same shape as z
-    if name == "sigmoid":
-        return 0.5 * (1.0 + np.tanh(0.5 * z))  # same shape as z; = 1/(1 + e^{−z}) without overflow
-    raise ValueError(f"unknown activation {name!r}; expected one of {ACTIVATIONS}")
-
-
-def activation_grad(z: np.ndarray, a: np.ndarray, name: str) -> np.ndarray:
-    """φ'(z), written with a = φ(z) where that is how it is usually taught (tanh' = 1 − a², σ' = a(1 − a))."""
-    if name == "identity":
-        return np.ones_like(z)
-    if name == "relu":
-        return (z > 0).astype(z.dtype)  # same shape as z; φ'(0) := 0, as torch
-    if name == "tanh":
-        return 1.0 - a**2  # same shape as z
-    if name == "sigmoid":
-        return a * (1.0 - a)  # same shape as z
-    raise ValueError(f"unknown activation {name!r}; expected one of {ACTIVATIONS}")
+from lib.core.activations import activate, activation_grad
 
 
 @dataclass(frozen=True)
@@ -55,7 +29,7 @@ class Linear:
 @dataclass(frozen=True)
 class MLPParams:
     layers: tuple[Linear, ...]
-    activations: tuple[str, ...]  # φ after each Linear (often 'identity' for the last)
+    activations: tuple[str, ...]  # φ after each Linear, names of lib.core.activations (often 'identity' last)
 
     @property
     def sizes(self) -> tuple[int, ...]:
@@ -126,7 +100,7 @@ def mlp_forward(params: MLPParams, x: np.ndarray) -> MLPTrace:
     traces = []
     for lin, act in zip(params.layers, params.activations, strict=True):
         z = x @ lin.W + lin.b  # (B, d_out)
-        a = activation(z, act)  # (B, d_out)
+        a = activate(z, act)  # (B, d_out)
         traces.append(LayerTrace(x, z, a))
         x = a  # (B, d_out)  input of the next layer
     return MLPTrace(tuple(traces), x)
@@ -140,7 +114,7 @@ def neuron_trace(params: MLPParams, trace: MLPTrace, layer: int, sample: int, un
     products = inputs * weights  # (d_in,)
     z = float(products.sum() + lin.b[unit])
     return NeuronTrace(layer, sample, unit, inputs, weights, products, float(lin.b[unit]), z, act,
-                       float(activation(np.array(z), act)))  # fmt: skip
+                       float(activate(np.array(z), act)))  # fmt: skip
 
 
 def mlp_backward(params: MLPParams, trace: MLPTrace, d_out: np.ndarray) -> MLPGrads:
@@ -151,7 +125,7 @@ def mlp_backward(params: MLPParams, trace: MLPTrace, d_out: np.ndarray) -> MLPGr
     grads = []
     da = d_out  # (B, d_out)
     for lin, act, tr in reversed(list(zip(params.layers, params.activations, trace.layers, strict=True))):
-        delta = da * activation_grad(tr.z, tr.a, act)  # (B, d_out)
+        delta = da * activation_grad(tr.z, act, tr.a)  # (B, d_out)
         dW = tr.x.T @ delta  # (d_in, d_out)
         db = delta.sum(axis=0)  # (d_out,)
         da = delta @ lin.W.T  # (B, d_in)
@@ -170,7 +144,7 @@ def mlp_backward_per_example(params: MLPParams, trace: MLPTrace, d_out: np.ndarr
         for layer in reversed(range(n_layers)):
             lin, tr, act = params.layers[layer], trace.layers[layer], params.activations[layer]
             d_in, d_o = lin.W.shape
-            phi_prime = activation_grad(tr.z[n], tr.a[n], act)  # (d_out,)
+            phi_prime = activation_grad(tr.z[n], act, tr.a[n])  # (d_out,)
             delta = np.array([da[j] * phi_prime[j] for j in range(d_o)])  # (d_out,)
             for i in range(d_in):
                 for j in range(d_o):

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lib.core.activations import sigmoid
+
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 
 
@@ -48,11 +50,6 @@ def init_recurrent_params(kind: str, input_size: int, hidden_size: int, seed: in
         u(k * hidden_size),
         u(k * hidden_size),
     )
-
-
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    """σ(x) = 1/(1 + e^{−x}), written as ½(1 + tanh(x/2)) so it never overflows."""
-    return 0.5 * (1.0 + np.tanh(0.5 * x))  # same shape as x
 
 
 def _zeros_like_state(x: np.ndarray, h: int, given: np.ndarray | None) -> np.ndarray:

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lib.core.softmax import log_softmax
+
 
 @dataclass(frozen=True)
 class CrossEntropyResult:
@@ -34,13 +36,6 @@ class CrossEntropyResult:
     perplexity: float  # exp(loss)
 
 
-def log_softmax(z: np.ndarray) -> np.ndarray:
-    """log softmax over the last axis, z − logsumexp(z), shifted by the max for stability."""
-    z = np.asarray(z, dtype=np.float64)  # (..., C)
-    m = z.max(axis=-1, keepdims=True)  # (..., 1)
-    return z - m - np.log(np.exp(z - m).sum(axis=-1, keepdims=True))  # (..., C)
-
-
 def cross_entropy(
     logits: np.ndarray, targets: np.ndarray, label_smoothing: float = 0.0, ignore_index: int = -100
 ) -> CrossEntropyResult:
@@ -53,7 +48,7 @@ def cross_entropy(
     logits = np.asarray(logits, dtype=np.float64)  # (..., C)
     targets = np.asarray(targets)  # (...)
     c = logits.shape[-1]
-    log_probs = log_softmax(logits)  # (..., C)
+    log_probs = log_softmax(logits)  # (..., C)  z − logsumexp(z), max-shifted (lib.core.softmax)
     probs = np.exp(log_probs)  # (..., C)
     mask = targets != ignore_index  # (...)
     safe = np.where(mask, targets, 0)  # (...)  any valid class where ignored

@@ -6,59 +6,21 @@ References
   tanh approximation 0.5 x (1 + tanh(√(2/π)(x + 0.044715 x³))).
 - Shazeer 2020, "GLU Variants Improve Transformer", eqs. 5–6: FFN_SwiGLU(x) = (Swish₁(xW) ⊙ xV) W₂.
 - Ramachandran et al. 2017, "Searching for Activation Functions": Swish_β(x) = x σ(βx) (β = 1 is SiLU).
+The activations themselves live in ``lib/core/activations.py``.
 
 Weights are stored for ``x @ W`` (input dimension first), i.e. transposed from ``torch.nn.Linear``.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
-Activation = Literal["relu", "gelu", "gelu_tanh"]
+from lib.core.activations import activate, silu
 
-_erf = np.vectorize(math.erf, otypes=[np.float64])
-
-
-def relu(x: np.ndarray) -> np.ndarray:
-    """ReLU(x) = max(0, x) (the activation of Vaswani et al. 2017, eq. 2)."""
-    return np.maximum(x, 0.0)  # (...)
-
-
-def gelu(x: np.ndarray, approximate: Literal["none", "tanh"] = "none") -> np.ndarray:
-    """GELU (Hendrycks & Gimpel 2016, §2): exact x Φ(x) = ½ x (1 + erf(x/√2)), or the tanh approximation.
-
-    ``approximate`` takes torch's values: "none" (erf, via math.erf) or "tanh".
-    """
-    x = np.asarray(x, dtype=np.float64)  # (...)
-    if approximate == "none":
-        return 0.5 * x * (1.0 + _erf(x / math.sqrt(2.0)))  # (...)
-    if approximate == "tanh":
-        return 0.5 * x * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x**3)))  # (...)
-    raise ValueError(f"unknown GELU approximation {approximate!r}")
-
-
-def swish(x: np.ndarray, beta: float = 1.0) -> np.ndarray:
-    """Swish_β(x) = x σ(βx) (Ramachandran et al. 2017); β = 1 is SiLU, the Swish₁ of Shazeer 2020."""
-    x = np.asarray(x, dtype=np.float64)  # (...)
-    z = beta * x  # (...)
-    e = np.exp(-np.abs(z))  # (...)  never overflows
-    sig = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))  # (...)  σ(βx), stable on both sides
-    return x * sig  # (...)
-
-
-def activate(x: np.ndarray, activation: Activation) -> np.ndarray:
-    """Apply a named FFN activation: "relu", "gelu" (exact erf) or "gelu_tanh"."""
-    if activation == "relu":
-        return relu(x)
-    if activation == "gelu":
-        return gelu(x, "none")
-    if activation == "gelu_tanh":
-        return gelu(x, "tanh")
-    raise ValueError(f"unknown activation {activation!r}")
+Activation = Literal["relu", "gelu", "gelu_tanh"]  # the names of lib.core.activations an FFN uses
 
 
 @dataclass(frozen=True)
@@ -150,7 +112,7 @@ def swiglu_ffn(x: np.ndarray, w: SwiGLUWeights) -> SwiGLUResult:
     """SwiGLU FFN (Shazeer 2020, eq. 6): FFN_SwiGLU(x, W, V, W₂) = (Swish₁(xW) ⊙ xV) W₂."""
     x = np.asarray(x, dtype=np.float64)  # (..., d_model)
     gate_pre = x @ w.W + (0.0 if w.b is None else w.b)  # (..., d_ff)
-    gate = swish(gate_pre)  # (..., d_ff)
+    gate = silu(gate_pre)  # (..., d_ff)  Swish₁ = SiLU
     value = x @ w.V + (0.0 if w.c is None else w.c)  # (..., d_ff)
     hidden = gate * value  # (..., d_ff)
     y = hidden @ w.W2 + (0.0 if w.b2 is None else w.b2)  # (..., d_model)

@@ -7,8 +7,8 @@ from hypothesis.extra.numpy import arrays
 
 from lib.mamba.scan import blelloch_scan, combine, selective_scan_parallel
 from lib.mamba.ssm import selective_scan_sequential
-from tests.lib.mamba.torch_mamba import selective_scan_ref
 from tests.lib.mamba.test_ssm import random_scan_inputs
+from tests.lib.mamba.torch_mamba import selective_scan_ref
 
 finite = st.floats(-2.0, 2.0, allow_nan=False, allow_infinity=False)
 element = st.tuples(arrays(np.float64, 3, elements=finite), arrays(np.float64, 3, elements=finite))

@@ -12,8 +12,8 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lib.core.activations import ACTIVATIONS
 from lib.nets.mlp import (
-    ACTIVATIONS,
     Linear,
     MLPParams,
     gradient_check,
@@ -28,7 +28,16 @@ from lib.nets.mlp import (
 )
 
 ATOL = 1e-10
-TORCH_ACT = {"identity": lambda t: t, "relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}
+TORCH_ACT = {
+    "identity": lambda t: t,
+    "relu": torch.relu,
+    "tanh": torch.tanh,
+    "sigmoid": torch.sigmoid,
+    "silu": F.silu,
+    "gelu": F.gelu,
+    "gelu_tanh": lambda t: F.gelu(t, approximate="tanh"),
+    "elu": F.elu,
+}
 
 
 def _torch_run(params: MLPParams, x: np.ndarray, d_out: np.ndarray):
@@ -52,7 +61,7 @@ def _torch_run(params: MLPParams, x: np.ndarray, d_out: np.ndarray):
 @settings(max_examples=20, deadline=None, database=None)
 @given(
     sizes=st.lists(st.integers(1, 6), min_size=2, max_size=5),
-    acts=st.lists(st.sampled_from(ACTIVATIONS), min_size=4, max_size=4),
+    acts=st.lists(st.sampled_from(list(ACTIVATIONS)), min_size=4, max_size=4),
     batch=st.integers(1, 4),
     seed=st.integers(0, 2**16),
 )

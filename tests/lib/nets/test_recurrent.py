@@ -17,7 +17,6 @@ from lib.nets.recurrent import (
     lstm_forward,
     rnn_bptt,
     rnn_forward,
-    sigmoid,
 )
 
 ATOL = 1e-10
@@ -199,10 +198,3 @@ def test_gru_reset_gate_acts_after_the_matrix_product():
         assert tr.r.item() == pytest.approx(expected_r, abs=1e-15)
         assert tr.n.item() == pytest.approx(np.tanh(2.0 * expected_r), abs=1e-15)
         assert tr.h.item() == pytest.approx(0.5 * np.tanh(2.0 * expected_r), abs=1e-15)  # z = ½
-
-
-def test_sigmoid_is_stable_and_exact():
-    x = np.array([-800.0, -3.0, 0.0, 3.0, 800.0])
-    with np.errstate(over="raise"):
-        s = sigmoid(x)
-    np.testing.assert_allclose(s, torch.sigmoid(torch.from_numpy(x)).numpy(), atol=1e-15, rtol=0)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pytest
 import torch
 import torch.nn.functional as F
 from hypothesis import given, settings
@@ -17,11 +16,9 @@ from lib.transformer.ffn import (
     SwiGLUWeights,
     ffn,
     ffn_per_position,
-    gelu,
     init_ffn_weights,
     init_swiglu_weights,
     swiglu_ffn,
-    swish,
 )
 
 ATOL = 1e-10
@@ -29,29 +26,6 @@ ATOL = 1e-10
 
 def t(a: np.ndarray) -> torch.Tensor:
     return torch.tensor(a, dtype=torch.float64)
-
-
-@pytest.mark.parametrize("approximate", ["none", "tanh"])
-def test_gelu_matches_torch_over_a_wide_range(approximate: str) -> None:
-    x = np.concatenate([np.linspace(-40, 40, 4001), np.random.default_rng(0).normal(size=500) * 3])
-    np.testing.assert_allclose(gelu(x, approximate), F.gelu(t(x), approximate=approximate).numpy(), atol=ATOL)
-
-
-def test_gelu_by_hand() -> None:
-    # GELU(0) = 0; GELU(1) = Φ(1) = ½(1 + erf(1/√2)) ≈ 0.8413447460685429 (standard normal table)
-    np.testing.assert_allclose(gelu(np.array([0.0, 1.0])), [0.0, 0.8413447460685429], atol=1e-15)
-    # tanh form at 1: ½(1 + tanh(√(2/π)·1.044715))
-    expected = 0.5 * (1 + math.tanh(math.sqrt(2 / math.pi) * 1.044715))
-    np.testing.assert_allclose(gelu(np.array([1.0]), "tanh"), [expected], atol=1e-15)
-    with pytest.raises(ValueError):
-        gelu(np.zeros(1), "cubic")  # type: ignore[arg-type]
-
-
-def test_swish_matches_silu_and_is_stable() -> None:
-    x = np.linspace(-800, 800, 3201)
-    np.testing.assert_allclose(swish(x), F.silu(t(x)).numpy(), atol=ATOL)
-    assert np.all(np.isfinite(swish(x)))
-    np.testing.assert_allclose(swish(x, beta=2.0), x * torch.sigmoid(2 * t(x)).numpy(), atol=ATOL)
 
 
 def _torch_ffn(x: np.ndarray, w: FFNWeights, activation: str) -> np.ndarray:
