@@ -25,6 +25,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from lib.core.shapes import conv_output_size
+
 # FLOPs per element, counting each arithmetic op (and each transcendental) once.
 ELEMENTWISE_FLOPS: dict[str, int] = {
     "relu": 1,  # max(x, 0)
@@ -169,16 +171,6 @@ def linear_cost(
     )
 
 
-def conv_out_size(size: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> int:
-    """⌊(size + 2·padding − dilation·(kernel − 1) − 1) / stride⌋ + 1 (torch.nn.Conv2d docs)."""
-    out = (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
-    if out <= 0:
-        raise ValueError(
-            f"kernel {kernel} (dilation {dilation}) does not fit input size {size} + 2·{padding}"
-        )
-    return out
-
-
 def conv2d_cost(
     in_channels: int,
     out_channels: int,
@@ -217,7 +209,7 @@ def conv2d_cost(
     else:
         ph, pw = _pair(padding, "padding")  # type: ignore[arg-type]
     if padding != "same":
-        h_out, w_out = conv_out_size(h, kh, sh, ph, dh), conv_out_size(w, kw, sw, pw, dw)
+        h_out, w_out = conv_output_size(h, kh, sh, ph, dh), conv_output_size(w, kw, sw, pw, dw)
     out_shape = (*input_shape[:-3], out_channels, h_out, w_out)
     n_out = math.prod(out_shape)
     per_out = (in_channels // groups) * kh * kw

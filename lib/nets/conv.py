@@ -2,7 +2,7 @@
 
 LeCun et al. 1998, "Gradient-Based Learning Applied to Document Recognition", §II.A (convolutional layers),
 with the hyper-parameters of Dumoulin & Visin 2016, "A guide to convolution arithmetic for deep learning"
-(stride, zero padding, dilation: Relationship 15, o = ⌊(i + 2p − d(k − 1) − 1)/s⌋ + 1) and the grouped
+(stride, zero padding, dilation: Relationship 15, ``lib.core.shapes.conv_output_size``) and the grouped
 convolution of Krizhevsky et al. 2012 §3.5. Layouts follow ``torch.nn.functional.conv2d``:
 x (N, C_in, H, W), w (C_out, C_in/groups, kH, kW), b (C_out,), y (N, C_out, H_out, W_out).
 
@@ -18,21 +18,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lib.core.shapes import conv_output_size
+
 Pair = int | tuple[int, int]
 
 
 def as_pair(v: Pair) -> tuple[int, int]:
     return (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))
-
-
-def output_size(size: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> int:
-    """Output length along one axis: ⌊(H + 2p − d(k − 1) − 1)/s⌋ + 1 (Dumoulin & Visin 2016, Rel. 15)."""
-    out = (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
-    if out <= 0:
-        raise ValueError(
-            f"empty output: size={size} kernel={kernel} stride={stride} pad={padding} dil={dilation}"
-        )
-    return out
 
 
 def sliding_windows(
@@ -44,8 +36,8 @@ def sliding_windows(
     """
     (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
     n, c, hp, wp = x_pad.shape
-    ho = output_size(hp, kh, sh, 0, dh)
-    wo = output_size(wp, kw, sw, 0, dw)
+    ho = conv_output_size(hp, kh, sh, 0, dh)
+    wo = conv_output_size(wp, kw, sw, 0, dw)
     cols = np.empty((n, c, kh, kw, ho, wo), dtype=x_pad.dtype)  # (N, C, kH, kW, Ho, Wo)
     for u in range(kh):
         for v in range(kw):
@@ -169,8 +161,8 @@ def conv2d_pixel(
     _check(x, w, groups)
     (sh, sw), (ph, pw), (dh, dw) = as_pair(stride), as_pair(padding), as_pair(dilation)
     c_out, c_g, kh, kw = w.shape
-    h_out = output_size(x.shape[2], kh, sh, ph, dh)
-    w_out = output_size(x.shape[3], kw, sw, pw, dw)
+    h_out = conv_output_size(x.shape[2], kh, sh, ph, dh)
+    w_out = conv_output_size(x.shape[3], kw, sw, pw, dw)
     if not (0 <= i < h_out and 0 <= j < w_out):
         raise IndexError(f"output pixel ({i}, {j}) outside {h_out}×{w_out}")
     g = o // (c_out // groups)
@@ -201,7 +193,7 @@ def conv2d_ref(
     (sh, sw), (ph, pw), (dh, dw) = as_pair(stride), as_pair(padding), as_pair(dilation)
     n_b, _, h, wd = x.shape
     c_out, c_g, kh, kw = w.shape
-    ho, wo = output_size(h, kh, sh, ph, dh), output_size(wd, kw, sw, pw, dw)
+    ho, wo = conv_output_size(h, kh, sh, ph, dh), conv_output_size(wd, kw, sw, pw, dw)
     x_pad = _pad(x, (ph, pw))  # (N, C_in, Hp, Wp)
     out = np.zeros((n_b, c_out, ho, wo))  # (N, C_out, Ho, Wo)
     o_g = c_out // groups

@@ -8,7 +8,8 @@ et al. 2019); each step costs O(t·d) instead of recomputing O(t²·d). Every st
 corresponding row of full causal attention, which the tests check.
 
 The cache here is an immutable value: ``append`` returns a new, longer cache, so a scene can keep every
-step's snapshot (at the cost of copying, fine at lecture sizes).
+step's snapshot (at the cost of copying, fine at lecture sizes). A whole model's cache size is
+``lib.arithmetic.cost.kv_cache_bytes``.
 """
 
 from __future__ import annotations
@@ -104,10 +105,3 @@ def incremental_attention(q: np.ndarray, k: np.ndarray, v: np.ndarray, prefill: 
     lengths = tuple(st.cache_length for st in steps)
     per_token = (k[..., :1, :].size + v[..., :1, :].size) * 8  # bytes per cached token (float64)
     return DecodeTrace(tuple(steps), output, lengths, tuple(n * per_token for n in lengths))
-
-
-def kv_cache_bytes(
-    n_layers: int, n_kv_heads: int, d_head: int, T: int, batch: int = 1, bytes_per: int = 2
-) -> int:
-    """Memory of a full model's cache: 2 (K and V) · layers · kv-heads · d_head · T · batch · bytes/elem."""
-    return 2 * n_layers * n_kv_heads * d_head * T * batch * bytes_per

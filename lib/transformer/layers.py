@@ -8,9 +8,8 @@ References
 
 Layer structure and parameter names follow ``torch.nn.TransformerEncoderLayer`` / ``TransformerDecoderLayer``
 (``norm_first`` selects Pre-LN). Weights are stored for ``x @ W`` (input dimension first), i.e. transposed
-from ``torch.nn.Linear``. The attention here is a minimal private helper (:func:`_mha`); the full,
-annotated attention lives in ``lib/transformer/attention.py``. Masks are boolean, True = "may not attend"
-(as in torch).
+from ``torch.nn.Linear``. The attention is ``lib.transformer.attention.multi_head_attention`` (through
+:func:`_mha`). Masks here are boolean with torch's convention, True = "may not attend".
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from lib.nets.norms import LayerNormResult, layer_norm
+from lib.transformer import attention
 from lib.transformer.ffn import Activation, FFNWeights, ffn, init_ffn_weights
 
 
@@ -71,8 +71,11 @@ class DecoderLayerWeights:
 
 @dataclass(frozen=True)
 class MHAOutput:
-    """What the minimal attention helper keeps: per-head attention weights and the projected output."""
+    """What a sublayer trace keeps of its attention: the projections, per-head weights and the output."""
 
+    q: np.ndarray  # (B, H, T, d_k)  x_q W^Q + b^Q, split into heads
+    k: np.ndarray  # (B, H, S, d_k)  x_kv W^K + b^K
+    v: np.ndarray  # (B, H, S, d_k)  x_kv W^V + b^V
     weights: np.ndarray  # (B, H, T, S)  softmax(QKᵀ/√d_k) per head
     y: np.ndarray  # (B, T, d_model)
 
@@ -109,25 +112,18 @@ class DecoderLayerTrace:
 def _mha(
     x_q: np.ndarray, x_kv: np.ndarray, w: MHAWeights, n_heads: int, mask: np.ndarray | None = None
 ) -> MHAOutput:
-    """Minimal multi-head attention, MultiHead(Q, K, V) = Concat(head_i)W^O (Vaswani et al. 2017, §3.2.2)."""
-    (b, t, d), s = x_q.shape, x_kv.shape[1]
+    """MultiHead(Q, K, V) = Concat(head_i)W^O (Vaswani et al. 2017, §3.2.2) on x_q (B, T, d), x_kv (B, S, d).
+
+    ``mask`` (True = blocked) broadcasts to (B, H, T, S); it enters as the additive −∞ bias that torch uses
+    for float masks, so a per-head or per-batch mask works as in ``torch.nn.MultiheadAttention``.
+    """
+    d = x_q.shape[-1]
     if d % n_heads:
         raise ValueError(f"d_model ({d}) must be divisible by n_heads ({n_heads})")
-    dk = d // n_heads
-
-    def heads(z: np.ndarray, n: int) -> np.ndarray:
-        return z.reshape(b, n, n_heads, dk).swapaxes(1, 2)  # (B, H, n, d_k)
-
-    q = heads(x_q @ w.W_q + w.b_q, t)  # (B, H, T, d_k)
-    k = heads(x_kv @ w.W_k + w.b_k, s)  # (B, H, S, d_k)
-    v = heads(x_kv @ w.W_v + w.b_v, s)  # (B, H, S, d_k)
-    scores = q @ k.swapaxes(-1, -2) / np.sqrt(dk)  # (B, H, T, S)
-    if mask is not None:
-        scores = np.where(mask, -np.inf, scores)  # (B, H, T, S)  mask broadcasts; True = blocked
-    e = np.exp(scores - scores.max(axis=-1, keepdims=True))  # (B, H, T, S)
-    weights = e / e.sum(axis=-1, keepdims=True)  # (B, H, T, S)
-    ctx = (weights @ v).swapaxes(1, 2).reshape(b, t, d)  # (B, T, d_model)  Concat(head_1, …, head_h)
-    return MHAOutput(weights=weights, y=ctx @ w.W_o + w.b_o)  # y: (B, T, d_model)
+    p = attention.MultiHeadParams(w.W_q, w.W_k, w.W_v, w.b_q, w.b_k, w.b_v, w.W_o, w.b_o, n_heads)
+    bias = None if mask is None else np.where(mask, -np.inf, 0.0)  # (…, T, S) → broadcasts to (B, H, T, S)
+    r = attention.multi_head_attention(p, x_q, x_kv, bias=bias)
+    return MHAOutput(q=r.q, k=r.k, v=r.v, weights=r.weights, y=r.output)
 
 
 def pre_norm_sublayer(
@@ -171,8 +167,11 @@ def residual_sublayer(
 
 
 def causal_mask(t: int) -> np.ndarray:
-    """Boolean (T, T) mask, True above the diagonal: position i may not attend to j > i (§3.2.3)."""
-    return np.triu(np.ones((t, t), dtype=bool), k=1)  # (T, T)
+    """Boolean (T, T) mask, True above the diagonal: position i may not attend to j > i (§3.2.3).
+
+    torch's convention (True = blocked): the complement of ``lib.transformer.attention.causal_mask``.
+    """
+    return ~attention.causal_mask(t)  # (T, T)
 
 
 def encoder_layer(

@@ -10,13 +10,13 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lib.core.shapes import conv_output_size
 from lib.nets.conv import (
     conv2d,
     conv2d_backward,
     conv2d_backward_ref,
     conv2d_pixel,
     conv2d_ref,
-    output_size,
 )
 
 ATOL = 1e-10
@@ -105,11 +105,11 @@ def test_pixel_trace_reproduces_every_output(cfg):
 def test_output_size_formula(h, k, s, p, d):
     if h + 2 * p < d * (k - 1) + 1:
         with pytest.raises(ValueError):
-            output_size(h, k, s, p, d)
+            conv_output_size(h, k, s, p, d)
         return
     # count window starts directly: start r = s·i must leave room for the dilated kernel in the padded input
     expected = len([r for r in range(0, h + 2 * p, s) if r + d * (k - 1) < h + 2 * p])
-    assert output_size(h, k, s, p, d) == expected
+    assert conv_output_size(h, k, s, p, d) == expected
     zeros = lambda *shape: torch.zeros(*shape, dtype=torch.float64)
     assert (
         F.conv2d(zeros(1, 1, h, h), zeros(1, 1, k, k), stride=s, padding=p, dilation=d).shape[-1] == expected

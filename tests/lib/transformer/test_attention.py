@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -267,6 +268,39 @@ def test_cross_attention_matches_torch(same_dims: bool) -> None:
     np.testing.assert_allclose(r.output, out.detach().numpy(), atol=ATOL)
     np.testing.assert_allclose(r.weights, w.detach().numpy(), atol=ATOL)
     assert r.weights.shape == (B, H, T_dec, T_enc)
+
+
+def torch_projections(mha: torch.nn.MultiheadAttention, x_q, x_k, x_v, H: int) -> list[np.ndarray]:
+    """Q, K, V as torch projects them: F.linear with the module's in-projection weights, split into heads."""
+    if mha._qkv_same_embed_dim:
+        weights = mha.in_proj_weight.chunk(3)
+    else:
+        weights = (mha.q_proj_weight, mha.k_proj_weight, mha.v_proj_weight)
+    out = []
+    for x, W, b in zip((x_q, x_k, x_v), weights, mha.in_proj_bias.chunk(3), strict=True):
+        y = F.linear(T(x), W, b).detach()  # (B, T, d_model)
+        out.append(y.view(*y.shape[:-1], H, -1).transpose(-2, -3).numpy())  # (B, H, T, d_head)
+    return out
+
+
+@pytest.mark.parametrize("kdim,vdim", [(8, 8), (5, 3)])
+def test_projections_match_torch_in_proj(kdim: int, vdim: int) -> None:
+    """Q, K and V themselves, not only the output: softmax ignores a per-query shift of the scores, so a lost
+    key bias (q·b_k added to every score of a query) changes neither the weights nor the output."""
+    rng = np.random.default_rng(9)
+    B, T_q, T_k, d_model, H = 2, 3, 5, 8, 2
+    p = init_multi_head_params(d_model, H, kdim=kdim, vdim=vdim, seed=4)
+    x_q, x_k = rng.standard_normal((B, T_q, d_model)), rng.standard_normal((B, T_k, kdim))
+    x_v = rng.standard_normal((B, T_k, vdim))
+    r = multi_head_attention(p, x_q, x_k, x_v)
+    q, k, v = torch_projections(torch_mha(p, kdim, vdim), x_q, x_k, x_v, H)
+    np.testing.assert_allclose(r.q, q, atol=ATOL, rtol=0)
+    np.testing.assert_allclose(r.k, k, atol=ATOL, rtol=0)
+    np.testing.assert_allclose(r.v, v, atol=ATOL, rtol=0)
+    # why: without the key bias the output is the same to rounding, but K is not
+    no_bk = multi_head_attention(dataclasses.replace(p, b_k=np.zeros(d_model)), x_q, x_k, x_v)
+    np.testing.assert_allclose(no_bk.output, r.output, atol=1e-12)
+    assert np.abs(no_bk.k - r.k).max() > 0.1
 
 
 def test_heads_match_loop_and_shapes() -> None:

@@ -12,8 +12,9 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lib.arithmetic.cost import kv_cache_bytes
 from lib.transformer.attention import causal_mask, scaled_dot_product_attention
-from lib.transformer.kv_cache import KVCache, decode_step, incremental_attention, kv_cache_bytes
+from lib.transformer.kv_cache import KVCache, decode_step, incremental_attention
 
 ATOL = 1e-12
 
@@ -65,8 +66,11 @@ def test_cache_sizes_and_bytes() -> None:
     assert tr.cache_lengths == (2, 3, 4, 5)
     per_token = 3 * (4 + 2) * 8  # lead 3, d + d_v floats of 8 bytes
     assert tr.cache_bytes == tuple(n * per_token for n in (2, 3, 4, 5))
-    # a model's cache: 2 · 32 layers · 8 kv heads · 128 · 4096 tokens · 2 bytes (fp16) = 512 MiB
-    assert kv_cache_bytes(32, 8, 128, 4096) == 512 * 2**20
+    # the cost model's formula is the size of this real cache: 1 layer, batch 2, 3 heads, d = d_v = 4, float64
+    q, k, v = qkv(rng, (2, 3), 5, 4, 4)
+    real = KVCache.empty(4, 4, lead=(2, 3)).append(k, v).nbytes  # numpy's own count of the arrays' bytes
+    assert real == incremental_attention(q, k, v).cache_bytes[-1]
+    assert real == kv_cache_bytes(1, 5, 3, 4, batch=2, bytes_per_elem=8) == 2 * 5 * 2 * 3 * 4 * 8
     with pytest.raises(ValueError):
         incremental_attention(q, k, v, prefill=0)
 

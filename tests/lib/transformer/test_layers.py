@@ -143,6 +143,16 @@ def test_mha_helper_matches_torch_multihead_attention() -> None:
     res = _mha(q_in, kv_in, w, N_HEADS)
     np.testing.assert_allclose(res.y, out.detach().numpy(), atol=ATOL)
     np.testing.assert_allclose(res.weights, attn.detach().numpy(), atol=ATOL)
+    # the projections too (a lost key bias would leave y and the weights unchanged)
+    for got, x, W, b in zip(
+        (res.q, res.k, res.v),
+        (q_in, kv_in, kv_in),
+        mod.in_proj_weight.chunk(3),
+        mod.in_proj_bias.chunk(3),
+        strict=True,
+    ):
+        y = torch.nn.functional.linear(t(x), W, b).detach()  # (B, n, d)
+        np.testing.assert_allclose(got, y.view(2, -1, N_HEADS, D_MODEL // N_HEADS).transpose(1, 2), atol=ATOL)
 
 
 def test_single_head_uniform_attention_by_hand() -> None:
