@@ -5,6 +5,8 @@ References
   the HiPPO-LegS matrix (eq. 2, Theorem 1), the recurrence (eq. 3) and the convolution kernel K̄ (eqs. 4–5).
 - Gu, Dao, Ermon, Rudra & Ré 2020, "HiPPO: Recurrent Memory with Optimal Polynomial Projections", eq. (8):
   A_nk = −√(2n+1)√(2k+1) if n > k, −(n+1) if n = k, 0 if n < k;  B_n = √(2n+1).
+- The damped harmonic oscillator y'' + 2ζω y' + ω² y = ω² u in companion (controllable canonical) form,
+  e.g. Franklin, Powell & Emami-Naeini, "Feedback Control of Dynamic Systems", §3.3 and §7.2.
 
 The systems are built so that their entries read cleanly on a slide: the random parts are rounded to one
 decimal, and stability is structural (every eigenvalue of A has a negative real part).
@@ -53,6 +55,19 @@ def oscillatory_system(n: int, decay: float, seed: int) -> ContinuousSystem:
     signs = np.where(rng.random(2 * n) < 0.5, -1.0, 1.0)  # (2n,)
     mags = np.round(0.3 + rng.random(2 * n), 1)  # (2n,)  in [0.3, 1.3]
     B, C = signs[:n] * mags[:n], signs[n:] * mags[n:]  # (n,), (n,)
+    return ContinuousSystem(A=A, B=B, C=C, eigenvalues=_sorted_eigs(A))
+
+
+def damped_oscillator(omega: float, damping: float) -> ContinuousSystem:
+    """y'' + 2ζω y' + ω² y = ω² u as h = (y, y'): A = [[0, 1], [−ω², −2ζω]], B = (0, ω²), C = (1, 0).
+
+    Transfer function ω²/(s² + 2ζωs + ω²): unit DC gain (a held input u settles at y = u), eigenvalues
+    −ζω ± ω√(ζ² − 1) — a decaying oscillation of frequency ω√(1 − ζ²) for ζ < 1, no oscillation for ζ ≥ 1.
+    """
+    if omega <= 0 or damping < 0:
+        raise ValueError(f"need omega > 0 and damping ≥ 0, got omega={omega}, damping={damping}")
+    A = np.array([[0.0, 1.0], [-(omega**2), -2.0 * damping * omega]])  # (2, 2)
+    B, C = np.array([0.0, omega**2]), np.array([1.0, 0.0])  # (2,), (2,)
     return ContinuousSystem(A=A, B=B, C=C, eigenvalues=_sorted_eigs(A))
 
 

@@ -3,9 +3,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from lib.mamba.ssm import discretize
+from lib.mamba.ssm import discretize, simulate_piecewise_constant
 from lib.mamba.ssm_examples import (
     conv_terms,
+    damped_oscillator,
     example_input,
     hippo_legs,
     hippo_system,
@@ -84,3 +85,44 @@ def test_example_input_is_rounded_and_seeded():
     x = example_input(8, 5)
     np.testing.assert_allclose(x, np.round(x, 1), atol=0)
     np.testing.assert_array_equal(x, example_input(8, 5))
+
+
+def oscillator_step_response(omega: float, zeta: float, t: np.ndarray) -> np.ndarray:
+    """y(t) for u = 1 from rest, solved by hand from y'' + 2ζω y' + ω² y = ω² (roots λ of s² + 2ζωs + ω²)."""
+    if zeta < 1:  # complex roots −ζω ± iω_d
+        wd = omega * np.sqrt(1 - zeta**2)
+        return 1 - np.exp(-zeta * omega * t) * (np.cos(wd * t) + zeta / np.sqrt(1 - zeta**2) * np.sin(wd * t))
+    if zeta == 1:  # double root −ω
+        return 1 - np.exp(-omega * t) * (1 + omega * t)
+    l1, l2 = -omega * (zeta - np.sqrt(zeta**2 - 1)), -omega * (zeta + np.sqrt(zeta**2 - 1))
+    return 1 - (l2 * np.exp(l1 * t) - l1 * np.exp(l2 * t)) / (l2 - l1)
+
+
+@pytest.mark.parametrize(
+    "omega,zeta", [(2.0, 0.25), (1.0, 0.8), (3.0, 0.0), (1.5, 1.0), (0.5, 2.0), (6.0, 0.05)]
+)
+def test_damped_oscillator_against_its_hand_solution(omega, zeta):
+    sys = damped_oscillator(omega, zeta)
+    np.testing.assert_array_equal(sys.A, [[0.0, 1.0], [-(omega**2), -2 * zeta * omega]])
+    np.testing.assert_array_equal(sys.B, [0.0, omega**2])
+    np.testing.assert_array_equal(sys.C, [1.0, 0.0])
+    # eigenvalues: the roots of s² + 2ζωs + ω², by the quadratic formula
+    disc = np.sqrt(complex(zeta**2 - 1))
+    roots = sorted(
+        [-zeta * omega + omega * disc, -zeta * omega - omega * disc], key=lambda z: (-z.imag, z.real)
+    )
+    np.testing.assert_allclose(sys.eigenvalues, roots, atol=1e-12)
+    # transfer function C (sI − A)⁻¹ B = ω² / (s² + 2ζωs + ω²), at s = 0 (unit DC gain) and off the axis
+    for s in (0.0, 0.7, 1.3 + 2.1j):
+        G = sys.C @ np.linalg.solve(s * np.eye(2) - sys.A, sys.B)
+        assert abs(G - omega**2 / (s**2 + 2 * zeta * omega * s + omega**2)) < 1e-13
+    # the exact simulation of a held step input follows the hand-solved step response
+    delta, substeps, steps = 0.1, 5, 40
+    traj = simulate_piecewise_constant(sys.A, sys.B, sys.C, np.ones(steps), delta, substeps)
+    np.testing.assert_allclose(traj.y, oscillator_step_response(omega, zeta, traj.t), atol=1e-12)
+
+
+def test_damped_oscillator_rejects_bad_parameters():
+    for omega, zeta in ((0.0, 0.5), (-1.0, 0.5), (1.0, -0.1)):
+        with pytest.raises(ValueError):
+            damped_oscillator(omega, zeta)
