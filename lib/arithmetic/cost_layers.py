@@ -7,9 +7,24 @@ Counting conventions (used by every function here and in ``lib/arithmetic/cost_m
   as 2 FLOPs per MAC and ignores bias additions and all elementwise ops). So ``LayerCost.matmul_flops``
   (= 2·macs) is comparable to FlopCounterMode exactly.
 * ``flops`` is the *total*: 2·macs + elementwise FLOPs. Elementwise work (bias adds, activations, norms,
-  softmax, gates, scan updates) counts one FLOP per arithmetic op per element, with each transcendental
-  (exp, tanh, erf, sqrt) counted as one op; the per-element numbers are in ``ELEMENTWISE_FLOPS``.
-  Elementwise counts are a convention, not a measurement; ``LayerCost.elementwise_flops`` isolates them.
+  softmax, gates, scan updates) counts one FLOP per arithmetic op (add, sub, mul, div, neg, comparison)
+  per element, with each transcendental (exp, log, tanh, erf, sqrt) counted as one op. Elementwise counts
+  are a convention, not a measurement (``FlopCounterMode`` sees none of them);
+  ``LayerCost.elementwise_flops`` isolates them. In detail:
+
+  - activations: the ops of the textbook formula, per element (``ELEMENTWISE_FLOPS``): ReLU max(x, 0) 1;
+    sigmoid 1/(1 + exp(−x)) 4; SiLU x·σ(x) 5; tanh 1; softplus log(1 + exp(x)) 3; GELU ½·x·(1 + erf(x/√2))
+    5; its tanh form ½·x·(1 + tanh(√(2/π)(x + 0.044715·x³))) 9.
+  - bias: one add per output element (Linear, Conv); none at all when ``bias=False``.
+  - pooling: exact per output window of k_h·k_w taps: max pooling k_h·k_w − 1 comparisons, average
+    pooling k_h·k_w − 1 adds and 1 divide. The whole window counts, also where it covers padding or runs
+    past the input (``ceil_mode``).
+  - norms: per element, normalising costs LayerNorm 5 (mean add, centre, square, variance add, scale),
+    RMSNorm 3 (square, mean add, scale), eval-mode BatchNorm 2 (one folded multiply-add); the affine part
+    adds 1 for γ (mul) and 1 for β (add) where the layer has them. A row statistic is counted as one op per
+    element it reads: the one or two ops per row by which an exact count differs (the first term of a sum,
+    the division by n, ε, the square root) are ignored — unlike the small windows of pooling, counted exactly.
+  - softmax: 5 per element (max, subtract, exp, sum, divide), with the same per-row rounding.
 * ``activation_elems`` counts the elements of every tensor a layer's forward pass produces (its output
   and, for composite layers, the named intermediates). Multiply by the dtype size for bytes.
 * ``params`` counts learnable parameters, as ``sum(p.numel() for p in module.parameters())``
@@ -31,6 +46,8 @@ from lib.core.shapes import conv_output_size
 ELEMENTWISE_FLOPS: dict[str, int] = {
     "relu": 1,  # max(x, 0)
     "gelu": 5,  # 0.5·x·(1 + erf(x/√2)): div, erf, add, mul, mul
+    # 0.5·x·(1 + tanh(√(2/π)(x + 0.044715·x³))): x³ (2 mul), ·c, +x, ·√(2/π), tanh, +1, ·x, ·½
+    "gelu_tanh": 9,
     "sigmoid": 4,  # 1/(1 + exp(−x)): neg, exp, add, div
     "silu": 5,  # x·sigmoid(x)
     "tanh": 1,
@@ -39,7 +56,8 @@ ELEMENTWISE_FLOPS: dict[str, int] = {
     "layernorm": 5,  # mean (add), centre (sub), square, var (add), scale by rsqrt (mul)
     "rmsnorm": 3,  # square, mean (add), scale by rsqrt (mul)
     "batchnorm": 2,  # eval mode, folded: x·(γ/σ) + (β − μγ/σ)
-    "affine": 2,  # ·γ + β
+    "scale": 1,  # ·γ (a norm's elementwise weight)
+    "shift": 1,  # + β (a norm's elementwise bias)
 }
 
 
@@ -151,7 +169,7 @@ def activation_cost(kind: str, input_shape: tuple[int, ...], name: str | None = 
 def linear_cost(
     in_features: int, out_features: int, input_shape: tuple[int, ...], bias: bool = True, name: str = "Linear"
 ) -> LayerCost:
-    """y = x Wᵀ + b on x of shape (*, in): MACs = N·in·out with N = ∏(*); bias adds N·out FLOPs.
+    """y = x Wᵀ + b on x of shape (*, in): MACs = N·in·out with N = ∏(*); bias adds N·out FLOPs (0 without).
 
     params = in·out (+ out with bias).
     """
@@ -186,6 +204,7 @@ def conv2d_cost(
     """2-D convolution on (N, C, H, W) or (C, H, W).
 
     MACs = N·C_out·H_out·W_out·(C_in/groups)·k_h·k_w; params = C_out·(C_in/groups)·k_h·k_w (+ C_out bias).
+    Elementwise FLOPs: one bias add per output element, none when ``bias=False``.
     ``padding`` may be an int, a pair, "valid" or "same" (stride 1 only, as in torch).
     """
     _positive(in_channels=in_channels, out_channels=out_channels, groups=groups)
@@ -268,7 +287,8 @@ def pool2d_cost(
 ) -> LayerCost:
     """Max or average pooling on (N, C, H, W): no params, no MACs.
 
-    Elementwise FLOPs per output: k_h·k_w − 1 comparisons (max) or k_h·k_w − 1 adds + 1 divide (avg).
+    Elementwise FLOPs per output, exactly: k_h·k_w − 1 comparisons (max) or k_h·k_w − 1 adds + 1 divide
+    (avg), for the whole window even where it covers padding or runs past the input.
     """
     if kind not in ("max", "avg"):
         raise ValueError(f"pool kind must be 'max' or 'avg', got {kind!r}")
@@ -305,31 +325,43 @@ def layernorm_cost(
     bias: bool = True,
     name: str = "LayerNorm",
 ) -> LayerCost:
-    """LayerNorm (Ba et al. 2016) over the trailing ``normalized_shape``: params γ (and β) of that shape."""
+    """LayerNorm (Ba et al. 2016) over the trailing ``normalized_shape``: params γ (and β) of that shape.
+
+    FLOPs per element: 5 to normalise, + 1 for γ (``elementwise_affine``), + 1 for β (and ``bias``).
+    """
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     if tuple(input_shape[len(input_shape) - len(shape) :]) != shape or len(input_shape) < len(shape):
         raise ValueError(f"{name}{list(shape)} does not match the trailing dims of input {list(input_shape)}")
     n, d = math.prod(input_shape), math.prod(shape)
     params = (d + (d if bias else 0)) if elementwise_affine else 0
-    per = ELEMENTWISE_FLOPS["layernorm"] + (ELEMENTWISE_FLOPS["affine"] if elementwise_affine else 0)
+    per = ELEMENTWISE_FLOPS["layernorm"]
+    if elementwise_affine:
+        per += ELEMENTWISE_FLOPS["scale"] + (ELEMENTWISE_FLOPS["shift"] if bias else 0)  # γ·x̂ (+ β)
     return LayerCost(name, params, 0, per * n, n, tuple(input_shape))
 
 
 def rmsnorm_cost(
     d: int, input_shape: tuple[int, ...], elementwise_affine: bool = True, name: str = "RMSNorm"
 ) -> LayerCost:
-    """RMSNorm (Zhang & Sennrich 2019): x / rms(x) · γ over the last dim; params γ (d)."""
+    """RMSNorm (Zhang & Sennrich 2019): x / rms(x) · γ over the last dim; params γ (d).
+
+    FLOPs per element: 3 to normalise, + 1 for γ (``elementwise_affine``).
+    """
     if not input_shape or input_shape[-1] != d:
         raise ValueError(f"{name}({d}) expects input (..., {d}), got {list(input_shape)}")
     n = math.prod(input_shape)
-    per = ELEMENTWISE_FLOPS["rmsnorm"] + (1 if elementwise_affine else 0)
+    per = ELEMENTWISE_FLOPS["rmsnorm"] + (ELEMENTWISE_FLOPS["scale"] if elementwise_affine else 0)
     return LayerCost(name, d if elementwise_affine else 0, 0, per * n, n, tuple(input_shape))
 
 
 def batchnorm2d_cost(
     num_features: int, input_shape: tuple[int, ...], affine: bool = True, name: str = "BatchNorm2d"
 ) -> LayerCost:
-    """BatchNorm2d (Ioffe & Szegedy 2015) in eval mode; params γ, β (C each); running stats are buffers."""
+    """BatchNorm2d (Ioffe & Szegedy 2015) in eval mode; params γ, β (C each); running stats are buffers.
+
+    FLOPs per element: 2 with or without γ, β — in eval mode statistics and affine fold into one
+    multiply-add, x·(γ/σ) + (β − μγ/σ).
+    """
     if len(input_shape) not in (3, 4) or input_shape[-3] != num_features:
         raise ValueError(
             f"{name}({num_features}) expects input (N, {num_features}, H, W), got {list(input_shape)}"

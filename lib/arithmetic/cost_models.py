@@ -34,6 +34,8 @@ def attention_cost(
     """Multi-head self-attention, softmax(Q Kᵀ/√d_k) V (Vaswani et al. 2017, Eq. 1 and §3.2.2).
 
     MACs = 4·B·T·d² (Q, K, V, output projections) + 2·B·T²·d (QKᵀ and AV, summed over heads: H·T·T·d_k each).
+    Elementwise FLOPs: the projections' bias adds (4·B·T·d, none without bias), one multiply by 1/√d_k per
+    score and softmax's 5 per score (``ELEMENTWISE_FLOPS``).
     The B·H·T·T score and probability matrices are counted in activation memory — the quadratic term.
     params = 4·d² (+ 4·d with bias), as ``torch.nn.MultiheadAttention``.
     """

@@ -28,6 +28,8 @@ def rnn_cell_cost(
 
     With G gates (1, 4, 3): params = G·H·(I + H) (+ 2·G·H for the bias vectors b_ih, b_hh torch stores);
     MACs = B·G·H·(I + H); activations = the G·H gate pre-activations and the new h (and c for the LSTM).
+    Elementwise FLOPs: B·H·``_RNN_CELL_FLOPS[mode]`` (the gate sums, σ at 4 and tanh at 1 op, the state
+    update), plus two bias adds per gate unit (b_ih and b_hh: 2·B·G·H, none without bias).
     """
     if mode not in RNN_GATES:
         raise ValueError(f"mode must be one of {sorted(RNN_GATES)}, got {mode!r}")

@@ -141,7 +141,7 @@ def _act(kind: str, name: str) -> Callable[..., C.LayerCost]:
 def _gelu(shape: Shape, approximate: str = "none"):
     if approximate not in ("none", "tanh"):
         raise ReportError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
-    return C.activation_cost("gelu", shape, "GELU")
+    return C.activation_cost("gelu" if approximate == "none" else "gelu_tanh", shape, "GELU")
 
 
 def _flatten(shape: Shape, start_dim: int = 1, end_dim: int = -1):
