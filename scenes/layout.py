@@ -49,7 +49,8 @@ class LayoutProblem:
         return f"pause {self.pause} ({self.kind}): {self.message}"
 
 
-def _visible(m: Mobject) -> bool:
+def is_visible(m: Mobject) -> bool:
+    """Whether any part of ``m`` is drawn with more than 5 % fill or stroke opacity."""
     fam = m.get_family()
     for x in fam:
         if not x.has_points() or not hasattr(x, "get_fill_opacity"):
@@ -66,7 +67,7 @@ def text_boxes(mobjects: list[Mobject]) -> list[Box]:
     def walk(m: Mobject) -> None:
         if isinstance(m, TEXT_TYPES):
             if m.has_points() or m.submobjects:
-                if _visible(m):
+                if is_visible(m):
                     label = getattr(m, "text", None) or getattr(m, "tex_string", None) or type(m).__name__
                     boxes.append(
                         Box(
@@ -114,12 +115,18 @@ def run_fast(cls, params=None, locale: str = "en", hooks: tuple = (), media_dir:
     """Construct a scene with every animation skipped and nothing written; return the scene.
 
     This is the fast mode of the layout tests: ``construct()`` runs for real (all ``lib/`` calls, every
-    object built and placed), but no frame is rendered to a movie. Pass a persistent ``media_dir`` to
-    reuse compiled LaTeX and text between runs.
+    object built and placed), but no frame is rendered to a movie. At every pause (each ``next_slide()``
+    and the end) the picture on screen is read into ``scene.pictures`` (``scenes.probe.Picture``, one per
+    pause, in order) before ``hooks`` run. Pass a persistent ``media_dir`` to reuse compiled LaTeX and
+    text between runs.
     """
     import tempfile
 
     from manim import tempconfig
+
+    from scenes.probe import record_pause
+
+    hooks = (record_pause, *hooks)
 
     with (
         tempfile.TemporaryDirectory() as tmp,

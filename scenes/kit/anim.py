@@ -1,4 +1,4 @@
-"""Animations the kit needs beyond Manim's: copy-free fades for large groups.
+"""Animations the kit needs beyond Manim's: copy-free fades for large groups, and one-piece reveals.
 
 Manim's ``FadeIn``/``FadeOut`` are Transforms that deep-copy the whole group twice (start and target);
 for groups of hundreds of glyphs (tables of numbers) that copying dominates a scene's build time. These
@@ -7,7 +7,10 @@ fade by scaling the group's own opacities instead.
 
 from __future__ import annotations
 
-from manim import Animation, Mobject, VGroup
+from collections.abc import Sequence
+
+import numpy as np
+from manim import DOWN, Animation, Mobject, VGroup, VMobject
 
 
 class FadeInPlace(Animation):
@@ -57,3 +60,52 @@ def fade_in(*mobjects: Mobject, **kwargs) -> FadeInPlace:
 def fade_out(*mobjects: Mobject, **kwargs) -> FadeOutPlace:
     """``FadeOutPlace`` of one mobject or of several as one group (removed from the scene at the end)."""
     return FadeOutPlace(mobjects[0] if len(mobjects) == 1 else VGroup(*mobjects), **kwargs)
+
+
+class Reveal(Animation):
+    """Bring a component in as *one* animation on the component itself.
+
+    Parts listed in ``draw`` are drawn along their path (like ``Create``), parts in ``grow`` stretch out
+    from their ``edge`` (bars growing from their base), everything else fades in. Why not an
+    ``AnimationGroup`` of ``Create``/``GrowFromEdge``/``FadeIn``: those introduce each *part* into the
+    scene on its own, Manim then splits the component into loose pieces, and a later ``FadeOut(component)``
+    leaves the pieces on screen. Here the scene only ever holds the component.
+    """
+
+    def __init__(
+        self,
+        mobject: Mobject,
+        *,
+        draw: Sequence[VMobject] = (),
+        grow: Sequence[Mobject] = (),
+        edge: np.ndarray = DOWN,
+        **kwargs,
+    ) -> None:
+        self.draw_parts, self.grow_parts, self.edge = list(draw), list(grow), edge
+        super().__init__(mobject, introducer=True, **kwargs)
+
+    def create_starting_mobject(self) -> Mobject:
+        return self.mobject  # never read: interpolate_mobject works from the recorded states
+
+    def begin(self) -> None:
+        special = {id(m) for part in (*self.draw_parts, *self.grow_parts) for m in part.get_family()}
+        self.opacities = [
+            (m, m.fill_rgbas[:, 3].copy(), m.stroke_rgbas[:, 3].copy())
+            for m in self.mobject.family_members_with_points()
+            if hasattr(m, "fill_rgbas") and id(m) not in special
+        ]
+        self.full = {id(m): m.copy() for m in (*self.draw_parts, *self.grow_parts)}
+        self.anchor = {id(m): m.get_critical_point(self.edge) for m in self.grow_parts}
+        super().begin()
+
+    def interpolate_mobject(self, alpha: float) -> None:
+        a = self.rate_func(alpha)
+        for m, fill, stroke in self.opacities:
+            m.fill_rgbas[:, 3] = fill * a
+            m.stroke_rgbas[:, 3] = stroke * a
+        for m in self.draw_parts:
+            m.pointwise_become_partial(self.full[id(m)], 0, a)
+        dim = 1 if abs(self.edge[1]) > abs(self.edge[0]) else 0
+        for m in self.grow_parts:
+            m.become(self.full[id(m)])
+            m.stretch(max(a, 1e-3), dim, about_point=self.anchor[id(m)])

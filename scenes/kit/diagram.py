@@ -1,0 +1,110 @@
+"""Block diagrams: boxes with a title, a shape and a parameter count; straight and elbow arrows; gates.
+
+    in_proj = Block("in_proj", name="in_proj", shape=("L", 3072), params=1_181_184, color=theme.FG)
+    conv = Block("conv1d", name="conv1d", shape=("L", 1536), params=7_680, color=theme.INPUT)
+    conv.next_to(in_proj, RIGHT, buff=theme.BUFF_LARGE)
+    link = connect(in_proj, conv, theme.INPUT)                     # arrow from right edge to left edge
+    up = elbow(in_proj.get_right(), conv.get_top(), first="x")     # right, then down into conv's top
+    mul = GateNode(r"\\times", color=theme.GATE)
+
+A block's parameter count is tagged ``("params", (name,))`` and its shape ``("shape", (name,))``, so a
+test reads ``picture.text("params", "in_proj")``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from manim import DOWN, Arrow, Circle, Line, MathTex, Mobject, RoundedRectangle, VGroup
+
+from scenes.kit import numbers, theme
+from scenes.kit.record import tag
+from scenes.kit.text import text
+
+ARROW_WIDTH = 3  # stroke width of connectors
+TIP = 0.16  # arrow tip length (scene units)
+
+
+class Block(VGroup):
+    """A rounded box with a title line, then (optionally) a shape line and a parameter-count line.
+
+    Parameters (lengths in scene units):
+        title: the layer's name as shown (in ``color``, theme.SMALL).
+        name: the reading index of its numbers (default: ``title``).
+        shape: a tensor shape, ints and symbols (``("L", 1536)`` → "L × 1,536"), or a ready string.
+        params: a parameter count (drawn with thousands separators, theme.MUTED), or a ready string.
+        lines: extra ``(string, colour)`` lines after those.
+        color: outline, tint and title colour (what the layer *is*, from the theme).
+        width, height: the box; ``height=None`` fits the lines. Text shrinks to the width, never grows.
+    """
+
+    def __init__(
+        self,
+        title: str,
+        *,
+        name: str | None = None,
+        shape: Sequence[int | str] | str | None = None,
+        params: int | str | None = None,
+        lines: Sequence[tuple[str, object]] = (),
+        color=theme.FG,
+        width: float = 1.6,
+        height: float | None = None,
+        corner_radius: float = 0.12,
+    ) -> None:
+        super().__init__()
+        self.name = name or title
+        self.title = text(title, size=theme.SMALL, color=color)
+        body = [self.title]
+        self.shape_text = self.params_text = None
+        if shape is not None:
+            s = shape if isinstance(shape, str) else numbers.shape(shape)
+            self.shape_text = tag(text(s, size=theme.NUMBER, color=theme.FG), "shape", shape, (self.name,))
+            body.append(self.shape_text)
+        if params is not None:
+            s = params if isinstance(params, str) else numbers.integer(params)
+            self.params_text = tag(
+                text(s, size=theme.NUMBER, color=theme.MUTED), "params", params, (self.name,)
+            )
+            body.append(self.params_text)
+        body += [text(s, size=theme.NUMBER, color=c) for s, c in lines]
+        texts = VGroup(*body).arrange(DOWN, buff=0.09)
+        if texts.width > width - 0.16:
+            texts.scale_to_fit_width(width - 0.16)
+        h = height if height is not None else max(texts.height + 0.3, 0.6)
+        self.box = RoundedRectangle(
+            corner_radius=corner_radius, width=width, height=h, stroke_color=color, stroke_width=3
+        ).set_fill(color, opacity=0.1)
+        texts.move_to(self.box)
+        self.texts = texts
+        self.add(self.box, texts)
+
+
+class GateNode(VGroup):
+    """A small circle holding an operator (``r"\\times"``, ``r"\\odot"``, ``"+"``): where two paths meet."""
+
+    def __init__(self, symbol: str = r"\times", *, color=theme.GATE, radius: float = 0.24) -> None:
+        super().__init__()
+        self.circle = Circle(radius=radius, color=color, stroke_width=3)
+        self.symbol = MathTex(symbol, color=color, font_size=radius * 140).move_to(self.circle)
+        self.add(self.circle, self.symbol)
+
+
+def arrow(start: np.ndarray, end: np.ndarray, color=theme.MUTED) -> Arrow:
+    """A straight arrow between two points, touching both (no gap)."""
+    return Arrow(start, end, buff=0, stroke_width=ARROW_WIDTH, tip_length=TIP, color=color)
+
+
+def connect(a: Mobject, b: Mobject, color=theme.MUTED) -> Arrow:
+    """An arrow from ``a``'s right edge to ``b``'s left edge (left-to-right data flow)."""
+    return arrow(a.get_right(), b.get_left(), color)
+
+
+def elbow(start: np.ndarray, end: np.ndarray, color=theme.MUTED, first: str = "x") -> VGroup:
+    """A right-angled connector ending in an arrow: along x then y (``first="x"``) or y then x."""
+    start, end = np.asarray(start, float), np.asarray(end, float)
+    corner = np.array([end[0], start[1], 0.0]) if first == "x" else np.array([start[0], end[1], 0.0])
+    return VGroup(
+        Line(start, corner, stroke_width=ARROW_WIDTH, color=color),
+        Arrow(corner, end, buff=0, stroke_width=ARROW_WIDTH, tip_length=TIP, color=color),
+    )

@@ -1,0 +1,285 @@
+"""One plot widget for every lecture: linear or log axes, labelled series, legend, markers, readouts.
+
+Built on Manim's ``Axes`` (log axes with ``LogBase`` scaling); tick labels are theme ``Text`` (so ``zh``
+and ``en`` look alike, unlike Manim's TeX numbers). Coordinates are always *values*: on a log axis
+``plot.c2p(4096, 1e9)`` places the point, the exponents stay inside.
+
+    p = Plot((256, 131072), (1e8, 1e13), x_scale="log", x_base=2, y_scale="log",
+             x_format=numbers.length, y_format=lambda v: numbers.si(v, 0), x_label="T", y_label="FLOPs")
+    s = p.series(lengths, flops, theme.ATTN, key="attn_flops")      # dots record (x, y) read back
+    self.play(Create(p)); self.play(s.grow())
+    p.marker(crossover, label="T = 2,048"); p.readout(lengths[-1], flops[-1], numbers.si, key="last")
+
+Plotted dots and markers are tagged with readings whose value is *read back from where they are drawn*
+(``plot.p2c``), so a test catches a point plotted at the wrong place, not only a wrong label.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Literal
+
+import numpy as np
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    UR,
+    Axes,
+    DashedLine,
+    Dot,
+    Line,
+    LogBase,
+    Mobject,
+    VGroup,
+    VMobject,
+)
+
+from scenes.kit import numbers, theme
+from scenes.kit.anim import Reveal
+from scenes.kit.record import tag, tag_located
+from scenes.kit.text import text
+
+AxisScale = Literal["linear", "log"]
+
+
+def _default_ticks(lo: float, hi: float, step: float | None, scale: AxisScale, base: float) -> list[float]:
+    if scale == "log":
+        e0, e1 = math.ceil(math.log(lo, base) - 1e-9), math.floor(math.log(hi, base) + 1e-9)
+        every = 1 if e1 - e0 <= 7 else 2
+        return [base**e for e in range(e1, e0 - 1, -every)][::-1]  # counted from the top: hi is labelled
+    step = step or (hi - lo) / 4
+    return [float(v) for v in np.arange(lo, hi + step * 1e-6, step)]
+
+
+def _default_format(ticks: Sequence[float], scale: AxisScale) -> Callable[[float], str]:
+    if scale == "log":
+        return lambda v: numbers.si(v, 0)
+    whole = all(abs(v - round(v)) < 1e-9 for v in ticks)
+    return (lambda v: numbers.fixed(v, 0)) if whole else (lambda v: numbers.fixed(v, 1))
+
+
+class Series(VGroup):
+    """A plotted line with optional dots and end label; ``grow()`` draws it in."""
+
+    def __init__(self, line: VMobject, dots: VGroup, label: Mobject | None) -> None:
+        super().__init__(line, dots)
+        self.line, self.dots, self.label = line, dots, label
+        if label is not None:
+            self.add(label)
+
+    def grow(self, run_time: float = 1.4) -> Reveal:
+        """Draw the line from its start while the dots and the label fade in (one animation)."""
+        return Reveal(self, draw=[self.line], run_time=run_time)
+
+
+class Plot(VGroup):
+    """Axes with labelled ticks, an x label under the right end and a y label (title) above the y axis.
+
+    Parameters (lengths in scene units; ranges in data values):
+        x_range, y_range: ``(lo, hi)`` or ``(lo, hi, step)``; on a log axis lo and hi must be > 0 and the
+            tick marks fall on whole powers of the base.
+        width, height: the axes' size.
+        x_scale, y_scale: "linear" or "log"; x_base, y_base: the log base (2 for lengths, 10 for counts).
+        x_ticks, y_ticks: the values that get a label (default: every step; on a log axis every power,
+            every other one when there are more than 7); ``[]`` for none.
+        x_format, y_format: ``value -> str`` for tick labels (default: ``numbers.fixed`` / ``numbers.si``).
+        x_label, y_label: axis captions (the y label sits above the axis, where it reads as a title).
+        size: font size of tick labels and captions.
+        label_origin: label the x tick at x = 0 (off by default: it would touch the y labels).
+    """
+
+    def __init__(
+        self,
+        x_range: Sequence[float],
+        y_range: Sequence[float],
+        *,
+        width: float = 6.0,
+        height: float = 3.5,
+        x_scale: AxisScale = "linear",
+        y_scale: AxisScale = "linear",
+        x_base: float = 10,
+        y_base: float = 10,
+        x_ticks: Sequence[float] | None = None,
+        y_ticks: Sequence[float] | None = None,
+        x_format: Callable[[float], str] | None = None,
+        y_format: Callable[[float], str] | None = None,
+        x_label: str = "",
+        y_label: str = "",
+        y_label_color=theme.FG,
+        size: int = theme.SMALL,
+        label_origin: bool = False,
+    ) -> None:
+        super().__init__()
+        self.x_scale, self.y_scale = x_scale, y_scale
+        self.x_base, self.y_base = x_base, y_base
+        self.x_lo, self.x_hi = float(x_range[0]), float(x_range[1])
+        self.y_lo, self.y_hi = float(y_range[0]), float(y_range[1])
+        self.axes = Axes(
+            x_range=self._manim_range(x_range, x_scale, x_base),
+            y_range=self._manim_range(y_range, y_scale, y_base),
+            x_length=width,
+            y_length=height,
+            tips=False,
+            axis_config={"color": theme.MUTED, "stroke_width": 2, "include_ticks": True},
+            x_axis_config={"scaling": LogBase(x_base, custom_labels=False)} if x_scale == "log" else {},
+            y_axis_config={"scaling": LogBase(y_base, custom_labels=False)} if y_scale == "log" else {},
+        )
+        self.add(self.axes)
+        xs = (
+            list(x_ticks)
+            if x_ticks is not None
+            else _default_ticks(
+                self.x_lo, self.x_hi, x_range[2] if len(x_range) > 2 else None, x_scale, x_base
+            )
+        )
+        ys = (
+            list(y_ticks)
+            if y_ticks is not None
+            else _default_ticks(
+                self.y_lo, self.y_hi, y_range[2] if len(y_range) > 2 else None, y_scale, y_base
+            )
+        )
+        if not label_origin and x_scale == "linear":
+            xs = [v for v in xs if abs(v) > 1e-12 or self.y_lo != 0]
+        xf, yf = x_format or _default_format(xs, x_scale), y_format or _default_format(ys, y_scale)
+        self.x_tick_labels = VGroup(
+            *[
+                text(xf(v), size=size, color=theme.MUTED).next_to(self.c2p(v, self.y_lo), DOWN, buff=0.12)
+                for v in xs
+            ]
+        )
+        self.y_tick_labels = VGroup(
+            *[
+                text(yf(v), size=size, color=theme.MUTED).next_to(self.c2p(self.x_lo, v), LEFT, buff=0.12)
+                for v in ys
+            ]
+        )
+        self.add(self.x_tick_labels, self.y_tick_labels)
+        self.x_caption = self.y_caption = None
+        if x_label:
+            self.x_caption = text(x_label, size=size, color=theme.MUTED)
+            below = self.x_tick_labels if len(self.x_tick_labels) else self.axes.x_axis
+            self.x_caption.next_to(below, DOWN, buff=theme.BUFF_SMALL).align_to(self.axes.x_axis, RIGHT)
+            self.add(self.x_caption)
+        if y_label:
+            self.y_caption = text(
+                y_label, size=theme.LABEL if size >= theme.SMALL else size, color=y_label_color
+            )
+            self.y_caption.next_to(self.axes.y_axis, UP, buff=0.2).align_to(self.axes.y_axis, LEFT)
+            self.add(self.y_caption)
+
+    @staticmethod
+    def _manim_range(r: Sequence[float], scale: AxisScale, base: float) -> list[float]:
+        if scale == "log":
+            lo, hi = math.log(r[0], base), math.log(r[1], base)
+            return [lo, hi, 1]
+        lo, hi = float(r[0]), float(r[1])
+        return [lo, hi, float(r[2]) if len(r) > 2 else (hi - lo) / 4]
+
+    # --- coordinates --------------------------------------------------------------------------------
+    def c2p(self, x: float, y: float) -> np.ndarray:
+        """The scene point of data (x, y)."""
+        return self.axes.c2p(x, y)
+
+    def p2c(self, point: np.ndarray) -> tuple[float, float]:
+        """The data (x, y) at a scene point (the inverse of :meth:`c2p`, log scaling included).
+
+        Computed here rather than by ``Axes.p2c``: Manim's ``NumberLine.point_to_number`` interpolates
+        linearly between the *scaled* ends, which is wrong on a log axis."""
+        return self._along(self.axes.x_axis, point), self._along(self.axes.y_axis, point)
+
+    @staticmethod
+    def _along(axis, point: np.ndarray) -> float:
+        start, end = axis.get_start_and_end()
+        u = end - start
+        t = float(np.dot(np.asarray(point) - start, u) / np.dot(u, u))
+        lo, hi = axis.x_range[0], axis.x_range[1]  # unscaled: exponents on a log axis
+        return float(axis.scaling.function(lo + t * (hi - lo)))
+
+    # --- content -----------------------------------------------------------------------------------------
+    def series(
+        self,
+        xs: Sequence[float],
+        ys: Sequence[float],
+        color,
+        *,
+        key: str | None = None,
+        label: str | None = None,
+        dots: bool = True,
+        width: float = 4,
+        dot_radius: float = 0.06,
+    ) -> Series:
+        """A polyline through (xs, ys) with a dot at each point (``dots=False``: the line only) and an
+        optional ``label`` at its right end. With a ``key``, each dot (or, without dots, the line's
+        vertices as one array) is tagged with the (x, y) read back from its drawn position."""
+        pts = [self.c2p(x, y) for x, y in zip(xs, ys, strict=True)]
+        line = VMobject(stroke_color=color, stroke_width=width)
+        line.set_points_as_corners(pts)
+        marks = VGroup()
+        if dots:
+            for k, p in enumerate(pts):
+                d = Dot(p, radius=dot_radius, color=color)
+                if key is not None:
+                    tag_located(d, key, lambda m: self.p2c(m.get_center()), (k,))
+                marks.add(d)
+        elif key is not None:
+            tag_located(line, key, lambda m: np.array([self.p2c(p) for p in self._vertices(m)]))
+        lab = None
+        if label is not None:
+            lab = text(label, size=theme.SMALL, color=color).next_to(pts[-1], RIGHT, buff=theme.BUFF_SMALL)
+        return Series(line, marks, lab)
+
+    @staticmethod
+    def _vertices(line: VMobject) -> list[np.ndarray]:
+        """The corners of a polyline made by ``set_points_as_corners``."""
+        return [*line.get_start_anchors(), line.get_end()]
+
+    def marker(
+        self, x: float, *, color=theme.ACCENT, label: str | None = None, key: str | None = None
+    ) -> VGroup:
+        """A dashed vertical line at ``x`` across the y range (with an optional label above it). With a
+        ``key`` the line is tagged with the x read back from where it is drawn."""
+        line = DashedLine(
+            self.c2p(x, self.y_lo), self.c2p(x, self.y_hi), color=color, stroke_width=2, dash_length=0.1
+        )
+        if key is not None:
+            tag_located(line, key, lambda m: self.p2c(m.get_start())[0])
+        group = VGroup(line)
+        if label is not None:
+            lab = text(label, size=theme.SMALL, color=color)
+            group.add(lab.next_to(line.get_top(), RIGHT, buff=theme.BUFF_TIGHT).align_to(line, UP))
+        return group
+
+    def readout(
+        self,
+        x: float,
+        y: float,
+        fmt: Callable[[float], str] = lambda v: numbers.fixed(v, 2),
+        *,
+        key: str | None = None,
+        color=theme.ACCENT,
+        direction: np.ndarray = UR,
+        size: int = theme.SMALL,
+    ) -> VGroup:
+        """A dot at (x, y) and the value ``fmt(y)`` written beside it (tagged ``key`` with value y)."""
+        dot = Dot(self.c2p(x, y), radius=0.07, color=color)
+        label = text(fmt(y), size=size, color=color).next_to(dot, direction, buff=theme.BUFF_TIGHT)
+        if key is not None:
+            tag(label, key, y)
+        return VGroup(dot, label)
+
+
+def legend(
+    items: Sequence[tuple[str, object]], *, size: int = theme.SMALL, direction: np.ndarray = DOWN
+) -> VGroup:
+    """A legend: a short line in each colour and its label, stacked (``direction=RIGHT``: in a row)."""
+    rows = VGroup()
+    for label, color in items:
+        line = Line(LEFT * 0.22, RIGHT * 0.22, color=color, stroke_width=5)
+        rows.add(VGroup(line, text(label, size=size, color=color)).arrange(RIGHT, buff=theme.BUFF_SMALL))
+    if np.allclose(direction, RIGHT):
+        return rows.arrange(RIGHT, buff=theme.BUFF_LARGE)
+    return rows.arrange(DOWN, aligned_edge=LEFT, buff=theme.BUFF_SMALL)
