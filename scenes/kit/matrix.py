@@ -100,7 +100,9 @@ class Heatmap(VGroup):
         show_numbers: bool = True,
     ) -> None:
         super().__init__()
-        values = np.atleast_2d(np.asarray(values, dtype=float))
+        values = np.atleast_2d(
+            np.array(values, dtype=float)
+        )  # a copy: change() must not write to lib's array
         self.values, self.key, self.scale_kind = values, key, scale
         rows, cols = values.shape
         self.shape = (rows, cols)
