@@ -21,7 +21,11 @@ def media_dir(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def fast_run(media_dir):
-    """fast_run(scene_id, params: dict | None, locale) -> (scene, [LayoutProblem])."""
+    """fast_run(scene_id, params: dict | None, locale) -> (scene, [LayoutProblem]).
+
+    ``scene.pictures`` holds what was on screen at each pause (``scenes.probe.Picture``, in order):
+    ``scene.pictures[2].array("y_conv")`` are the strings drawn under that key; ``Picture.merge(
+    scene.pictures)`` is every pause at once (the last reading of each element wins)."""
 
     def run(scene_id: str, params: dict | None = None, locale: str = "en"):
         key = (scene_id, json.dumps(params or {}, sort_keys=True), locale)
