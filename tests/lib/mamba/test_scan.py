@@ -38,7 +38,7 @@ def test_combine_identity_and_order():
         np.testing.assert_array_equal(out[0], e[0])
         np.testing.assert_array_equal(out[1], e[1])
     f = (np.array([3.0, 3.0]), np.array([1.0, 1.0]))
-    assert not np.allclose(combine(e, f)[1], combine(f, e)[1])  # not commutative
+    assert np.abs(combine(e, f)[1] - combine(f, e)[1]).max() > 1.0  # not commutative
 
 
 def sequential(a: np.ndarray, b: np.ndarray, h0=None) -> np.ndarray:
@@ -114,5 +114,5 @@ def test_selective_scan_parallel_equals_sequential_and_torch(L, discretization):
     y, h = selective_scan_ref(
         t["x"], t["delta"], t["A"], t["B"], t["C"], t["D_skip"], t["h0"], discretization=discretization
     )
-    np.testing.assert_allclose(par.y, y.numpy(), atol=1e-10)
-    np.testing.assert_allclose(par.h, h.numpy(), atol=1e-10)
+    np.testing.assert_allclose(par.y, y.numpy(), atol=1e-12)
+    np.testing.assert_allclose(par.h, h.numpy(), atol=1e-12)

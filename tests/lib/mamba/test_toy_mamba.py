@@ -8,7 +8,7 @@ from lib.mamba.toy_mamba import channel_scan, embed, tokenize, toy_selective_ssm
 def test_same_word_same_embedding_and_case_insensitive():
     x = embed(tokenize("the cat saw The dog"), 5, seed=3)
     np.testing.assert_array_equal(x[0], x[3])
-    assert not np.allclose(x[0], x[1])
+    assert np.abs(x[0] - x[1]).max() > 0.1
 
 
 def test_scan_matches_independent_torch_loop():

@@ -19,7 +19,7 @@ from lib.nets.conv import (
     conv2d_ref,
 )
 
-ATOL = 1e-10
+ATOL = 1e-12
 
 # (N, C_in, H, W, C_out, kH, kW, stride, padding, dilation, groups)
 CONFIGS = [

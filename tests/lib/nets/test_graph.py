@@ -26,7 +26,7 @@ from lib.nets.graph import (
     sage_mean_layer_ref,
 )
 
-ATOL = 1e-10
+ATOL = 1e-12
 PATH = np.array([[0.0, 1, 0], [1, 0, 1], [0, 1, 0]])  # 0 — 1 — 2
 
 

@@ -27,7 +27,7 @@ from lib.nets.mlp import (
     relative_error,
 )
 
-ATOL = 1e-10
+ATOL = 1e-12
 TORCH_ACT = {
     "identity": lambda t: t,
     "relu": torch.relu,

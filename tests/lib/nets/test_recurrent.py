@@ -19,7 +19,7 @@ from lib.nets.recurrent import (
     rnn_forward,
 )
 
-ATOL = 1e-10
+ATOL = 1e-12
 T, B, D, H = 7, 3, 4, 5
 
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from lib.training.losses import cross_entropy, cross_entropy_grad, cross_entropy_loop, log_softmax, perplexity
 
-ATOL = 1e-10
+ATOL = 1e-12
 IGNORE = -100
 
 

@@ -71,6 +71,7 @@ SGD_CASES = [
     dict(lr=0.05),
     dict(lr=0.05, momentum=0.9),
     dict(lr=0.05, momentum=0.9, dampening=0.3),
+    dict(lr=0.02, momentum=0.6, dampening=0.9, weight_decay=0.2),  # a second dampening case
     dict(lr=0.05, momentum=0.9, nesterov=True),
     dict(lr=0.05, momentum=0.8, weight_decay=0.1),
     dict(lr=0.03, momentum=0.9, nesterov=True, weight_decay=0.05),
@@ -82,7 +83,7 @@ def test_sgd_matches_torch(kw):
     A, b, theta0 = _problem(1)
     ours = _numpy_trajectory(sgd_init, sgd_step, kw, A, b, theta0)
     ref = _torch_trajectory(torch.optim.SGD, kw, A, b, theta0)
-    np.testing.assert_allclose(ours, ref, atol=1e-10, rtol=0)
+    np.testing.assert_allclose(ours, ref, atol=1e-12, rtol=0)
 
 
 ADAM_CASES = [
@@ -90,6 +91,7 @@ ADAM_CASES = [
     dict(lr=0.05, amsgrad=False, betas=(0.8, 0.99), eps=1e-6),
     dict(lr=0.05, weight_decay=0.1),
     dict(lr=0.05, amsgrad=True),
+    dict(lr=0.02, betas=(0.5, 0.9), eps=1e-3, weight_decay=0.05, amsgrad=True),  # second betas/eps/decay case
 ]
 
 
@@ -99,7 +101,7 @@ def test_adam_matches_torch(kw):
     init = lambda p: adam_init(p, amsgrad=kw.get("amsgrad", False))
     ours = _numpy_trajectory(init, adam_step, kw, A, b, theta0)
     ref = _torch_trajectory(torch.optim.Adam, kw, A, b, theta0)
-    np.testing.assert_allclose(ours, ref, atol=1e-10, rtol=0)
+    np.testing.assert_allclose(ours, ref, atol=1e-12, rtol=0)
 
 
 @pytest.mark.parametrize("kw", [dict(lr=0.05), dict(lr=0.05, weight_decay=0.3), dict(lr=0.02, amsgrad=True)])
@@ -108,7 +110,7 @@ def test_adamw_matches_torch(kw):
     init = lambda p: adam_init(p, amsgrad=kw.get("amsgrad", False))
     ours = _numpy_trajectory(init, adamw_step, kw, A, b, theta0)
     ref = _torch_trajectory(torch.optim.AdamW, kw, A, b, theta0)
-    np.testing.assert_allclose(ours, ref, atol=1e-10, rtol=0)
+    np.testing.assert_allclose(ours, ref, atol=1e-12, rtol=0)
 
 
 def _torch_lion_reference(A, b, theta0, lr, betas, weight_decay, steps=STEPS):
@@ -136,7 +138,7 @@ def test_lion_matches_independent_torch(wd):
     kw = dict(lr=0.01, betas=(0.9, 0.99), weight_decay=wd)
     ours = _numpy_trajectory(lion_init, lion_step, kw, A, b, theta0)
     ref = _torch_lion_reference(A, b, theta0, **kw)
-    np.testing.assert_allclose(ours, ref, atol=1e-10, rtol=0)
+    np.testing.assert_allclose(ours, ref, atol=1e-12, rtol=0)
 
 
 def test_sgd_momentum_by_hand():
@@ -149,6 +151,17 @@ def test_sgd_momentum_by_hand():
     o = sgd_step(o.params, o.params, o.state, lr=0.1, momentum=0.5)
     assert o.state.momentum_buffer[0] == pytest.approx(1.4, abs=1e-15)
     assert o.params[0] == pytest.approx(0.76, abs=1e-15)
+
+
+def test_sgd_dampening_by_hand():
+    # as torch: the first step stores b = g undamped; later b = μ b + (1 − τ) g.  L = θ²/2 ⇒ g = θ.
+    # θ0 = 1, lr = 0.1, μ = τ = 0.5: b1 = 1, θ1 = 0.9; b2 = 0.5 + 0.5·0.9 = 0.95, θ2 = 0.9 − 0.095 = 0.805
+    p, s = np.array([1.0]), sgd_init(np.array([1.0]))
+    o = sgd_step(p, p, s, lr=0.1, momentum=0.5, dampening=0.5)
+    assert o.state.momentum_buffer[0] == 1.0 and o.params[0] == pytest.approx(0.9, abs=1e-15)
+    o = sgd_step(o.params, o.params, o.state, lr=0.1, momentum=0.5, dampening=0.5)
+    assert o.state.momentum_buffer[0] == pytest.approx(0.95, abs=1e-15)
+    assert o.params[0] == pytest.approx(0.805, abs=1e-15)
 
 
 def test_adam_first_step_is_lr_times_sign():
@@ -185,9 +198,9 @@ def test_objective_gradients_match_autograd(seed):
     pts = rng.uniform(-2, 2, size=(7, 2))  # (N, 2)
     pt = torch.tensor(pts, requires_grad=True)
     _torch_rosenbrock(pt, 1.5, 30.0).sum().backward()
-    np.testing.assert_allclose(rosenbrock_grad(pts, 1.5, 30.0), pt.grad.numpy(), atol=1e-10, rtol=1e-12)
+    np.testing.assert_allclose(rosenbrock_grad(pts, 1.5, 30.0), pt.grad.numpy(), atol=1e-12, rtol=1e-12)
     np.testing.assert_allclose(
-        rosenbrock_value(pts, 1.5, 30.0), _torch_rosenbrock(pt, 1.5, 30.0).detach().numpy(), atol=1e-10
+        rosenbrock_value(pts, 1.5, 30.0), _torch_rosenbrock(pt, 1.5, 30.0).detach().numpy(), atol=1e-12
     )
 
     kappa, angle, center = rng.uniform(1, 50), rng.uniform(0, np.pi), rng.uniform(-1, 1, 2)
@@ -197,8 +210,8 @@ def test_objective_gradients_match_autograd(seed):
     d = pt - torch.tensor(center)
     f = 0.5 * torch.einsum("ni,ij,nj->n", d, A, d)
     f.sum().backward()
-    np.testing.assert_allclose(q.grad(pts), pt.grad.numpy(), atol=1e-10)
-    np.testing.assert_allclose(q.value(pts), f.detach().numpy(), atol=1e-10)
+    np.testing.assert_allclose(q.grad(pts), pt.grad.numpy(), atol=1e-12)
+    np.testing.assert_allclose(q.value(pts), f.detach().numpy(), atol=1e-12)
     np.testing.assert_allclose(np.linalg.eigvalsh(quadratic_matrix(kappa, angle)), [1.0, kappa], rtol=1e-12)
 
 

@@ -21,7 +21,7 @@ from lib.transformer.ffn import (
     swiglu_ffn,
 )
 
-ATOL = 1e-10
+ATOL = 1e-12
 
 
 def t(a: np.ndarray) -> torch.Tensor:

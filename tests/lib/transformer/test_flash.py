@@ -75,7 +75,7 @@ def test_general_masks_and_huge_scores() -> None:
     big = flash_attention(q * 300, k * 300, v, 4, 4, causal=True)
     assert np.all(np.isfinite(big.output))
     exact = scaled_dot_product_attention(q * 300, k * 300, v, mask=causal_mask(12)).output
-    np.testing.assert_allclose(big.output, exact, atol=1e-10)
+    np.testing.assert_allclose(big.output, exact, atol=1e-12)
 
 
 def test_trace_invariants_and_causal_skipping() -> None:
@@ -118,10 +118,10 @@ def test_online_softmax() -> None:
     x = rng.standard_normal(11) * 5
     r = online_softmax(x)
     np.testing.assert_allclose(r.probs, torch.softmax(torch.tensor(x), 0).numpy(), atol=ATOL)
-    np.testing.assert_allclose(r.m, np.maximum.accumulate(x))
+    np.testing.assert_array_equal(r.m, np.maximum.accumulate(x))
     for j in range(len(x)):
         np.testing.assert_allclose(r.d[j], np.exp(x[: j + 1] - r.m[j]).sum(), atol=ATOL)
     masked = online_softmax(np.array([-np.inf, 2.0, -np.inf, 2.0]))
-    np.testing.assert_allclose(masked.probs, [0, 0.5, 0, 0.5])
+    np.testing.assert_array_equal(masked.probs, [0, 0.5, 0, 0.5])
     assert masked.d[0] == 0.0
     np.testing.assert_array_equal(online_softmax(np.full(3, -np.inf)).probs, 0.0)
