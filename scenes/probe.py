@@ -139,7 +139,8 @@ class Picture:
         return self._as_array(key, self.texts(key), str)
 
     def value_array(self, key: str) -> np.ndarray:
-        """The recorded values of ``key`` as a float array shaped like :meth:`array`."""
+        """The recorded values of ``key`` as a float array shaped like :meth:`array` (plotted points add a
+        trailing axis: ``value_array("flops")[:, 1]`` are the y values read back)."""
         return self._as_array(key, self.values(key), float)
 
     @staticmethod
@@ -155,10 +156,13 @@ class Picture:
         missing = [i for i in np.ndindex(*shape) if i not in items]
         if missing:
             raise ValueError(f"{key!r} is not drawn at {missing[:8]} (of shape {shape})")
-        out = np.empty(shape, dtype=object)
-        for i, v in items.items():
-            out[i] = v
-        return out.astype(dtype)
+        ordered = [items[i] for i in np.ndindex(*shape)]
+        if dtype is str:
+            out = np.empty(len(ordered), dtype=object)
+            out[:] = ordered
+            return out.astype(str).reshape(shape)
+        arr = np.asarray(ordered, dtype=float)  # points (x, y) keep their trailing axis
+        return arr.reshape(shape + arr.shape[1:])
 
     def contains_text(self, fragment: str) -> bool:
         """Whether any visible string contains ``fragment``."""

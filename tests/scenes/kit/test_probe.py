@@ -164,6 +164,7 @@ def test_plotted_points_are_read_back_from_where_they_are_drawn(media_dir):
     for k, (x, y) in enumerate(zip(LENGTHS, FLOPS, strict=True)):
         assert math.isclose(xy[(k,)][0], x, rel_tol=1e-9) and math.isclose(xy[(k,)][1], y, rel_tol=1e-9)
     assert p0.texts("flops") == {(k,): None for k in range(4)}  # dots: marks, not text
+    assert np.allclose(p0.value_array("flops"), np.array([LENGTHS, FLOPS]).T, rtol=1e-9, atol=0)
     assert math.isclose(p0.value("cross"), 4096, rel_tol=1e-9)
     line = p0.value("y")  # the line's vertices, read back
     assert np.allclose(line[:, 0], [1, 2, 3, 4], atol=1e-9)
