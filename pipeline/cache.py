@@ -3,31 +3,42 @@
 A clip's key hashes everything that can change its pixels: the scene id and parameters, quality and
 locale, tool versions, and the *source* of the scene's module together with every project module it
 imports, transitively (found statically with ``ast``, so a change behind a lambda or in a helper is seen —
-the failure mode of Manim's own partial-movie cache). A stale clip is the worst thing a cache can serve;
-re-rendering once too often is cheap by comparison.
+the failure mode of Manim's own partial-movie cache), plus the worker that renders it. Only those: the
+code that validates, plans and reports (``pipeline.storyboard``, ``pipeline.run``, ``scenes.discovery``)
+is not imported by a scene or the worker, so editing it keeps every clip. A stale clip is the worst thing
+a cache can serve; re-rendering once too often is cheap by comparison.
+
+A cached re-run must be quick (it never imports Manim), so the two slow inputs are memoised on disk in
+the cache folder, each under a key that changes whenever its answer could: the import list of a source
+file under the file's sha256, the ffmpeg version under the binary's path, size and mtime.
 """
 
 from __future__ import annotations
 
 import ast
-import functools
 import hashlib
 import json
+import os
 import platform
 import shutil
 import subprocess
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from pipeline.fsutil import write_text_atomic
+from pipeline.jobs import ClipMeta
+
 ROOT = Path(__file__).resolve().parent.parent
-CACHE_VERSION = "1"  # bump when the layout of a cache entry changes
-# pipeline modules whose code shapes what a worker renders (the rest only orchestrates)
-RENDER_MODULES = ("pipeline.worker", "pipeline.storyboard")
+CACHE_VERSION = "2"  # bump when the layout of a cache entry changes (2: typed ClipMeta)
+# the code that renders a clip besides the scene's own imports (its closure: pipeline.jobs, pipeline.fsutil)
+RENDER_MODULES = ("pipeline.worker",)
+DISTRIBUTIONS = ("manim", "manim-slides", "numpy", "ManimPango", "pycairo", "pydantic", "av")
 
 
 def module_file(name: str, root: Path = ROOT) -> Path | None:
-    """The source file of project module ``name`` (``a.b`` → a/b.py or a/b/__init__.py), if any."""
+    """The source file of module ``name`` under ``root`` (``a.b`` → a/b.py or a/b/__init__.py), if any."""
     base = root.joinpath(*name.split("."))
     for cand in (base.with_suffix(".py"), base / "__init__.py"):
         if cand.is_file():
@@ -35,14 +46,27 @@ def module_file(name: str, root: Path = ROOT) -> Path | None:
     return None
 
 
-def _imports(path: Path, name: str) -> frozenset[str]:
-    """Module names imported anywhere in ``path`` (top level, functions, conditionals)."""
-    # memoised by content, not by path: parsing is the cost, and an edited file is simply a new entry
-    return _parse_imports(path.read_bytes(), name, path.name == "__init__.py")
+@dataclass(frozen=True)
+class SourceRoots:
+    """Where the sources of a clip live: the project, and the folder holding each plugin package.
+
+    A module whose top-level package is a plugin's is looked up only in that plugin's folder; anything
+    else only in the project. Third-party packages (numpy, manim) are covered by their versions instead.
+    """
+
+    project: Path = ROOT
+    plugins: tuple[tuple[str, Path], ...] = ()  # (top-level package name, the folder that holds it)
+
+    def find(self, name: str) -> Path | None:
+        top = name.partition(".")[0]
+        for pkg, folder in self.plugins:
+            if pkg == top:
+                return module_file(name, folder)
+        return module_file(name, self.project)
 
 
-@functools.lru_cache(maxsize=2048)
-def _parse_imports(source: bytes, name: str, is_pkg: bool) -> frozenset[str]:
+def parse_imports(source: bytes, name: str, is_pkg: bool) -> list[str]:
+    """Module names imported anywhere in ``source`` (top level, functions, conditionals)."""
     tree = ast.parse(source)
     package = name if is_pkg else name.rpartition(".")[0]
     found: set[str] = set()
@@ -58,75 +82,167 @@ def _parse_imports(source: bytes, name: str, is_pkg: bool) -> frozenset[str]:
                 mod = node.module or ""
             found.add(mod)
             found.update(f"{mod}.{a.name}" for a in node.names)  # `from pkg import submodule`
-    return frozenset(found)
+    return sorted(found)
+
+
+class SourceIndex:
+    """Sources and their import graph, read once per run: module → (file, sha256, imported names).
+
+    ``memo`` (a JSON file, optional) keeps the import lists across runs, keyed by the file's sha256, its
+    module name and whether it is a package — everything the parse depends on.
+    """
+
+    def __init__(self, roots: SourceRoots | None = None, memo: Path | None = None) -> None:
+        self.roots = roots or SourceRoots()
+        self._memo_path = memo
+        self._memo: dict[str, list[str]] = _read_json(memo) or {}
+        self._memo_dirty = False
+        self._modules: dict[str, tuple[Path, str, list[str]] | None] = {}
+        self._closures: dict[str, dict[str, str]] = {}
+
+    def _module(self, name: str) -> tuple[Path, str, list[str]] | None:
+        if name not in self._modules:
+            path = self.roots.find(name)
+            if path is None:
+                self._modules[name] = None
+            else:
+                # hashed on every run, never by mtime: an edit within one mtime tick must change the key
+                source = path.read_bytes()
+                digest = hashlib.sha256(source).hexdigest()
+                is_pkg = path.name == "__init__.py"
+                memo_key = f"{digest}:{name}:{int(is_pkg)}"
+                imports = self._memo.get(memo_key)
+                if imports is None:
+                    imports = self._memo[memo_key] = parse_imports(source, name, is_pkg)
+                    self._memo_dirty = True
+                self._modules[name] = (path, digest, imports)
+        return self._modules[name]
+
+    def closure(self, module: str) -> dict[str, str]:
+        """{module: sha256} of every project module that importing ``module`` executes: itself, its
+        imports, their parents (importing a.b.c runs a/__init__ and a/b/__init__ first)."""
+        if module in self._closures:
+            return self._closures[module]
+        seen: dict[str, str] = {}
+        stack = [module]
+        while stack:
+            parts = stack.pop().split(".")
+            for i in range(1, len(parts) + 1):
+                sub = ".".join(parts[:i])
+                if sub in seen:
+                    continue
+                found = self._module(sub)
+                if found is None:
+                    break  # not a project module, so neither is anything below it
+                seen[sub] = found[1]
+                stack.extend(found[2])
+        self._closures[module] = dict(sorted(seen.items()))
+        return self._closures[module]
+
+    def paths(self, module: str) -> dict[str, Path]:
+        """The closure of ``module`` as {module: file}."""
+        return {m: self._modules[m][0] for m in self.closure(module)}  # type: ignore[index]
+
+    def save(self) -> None:
+        """Persist new import lists (the memo only grows; it is small and content-keyed)."""
+        if self._memo_path is not None and self._memo_dirty:
+            write_text_atomic(self._memo_path, json.dumps(self._memo, separators=(",", ":")))
+            self._memo_dirty = False
 
 
 def source_closure(module: str, root: Path = ROOT) -> dict[str, Path]:
-    """Every project module that importing ``module`` executes: itself, its imports, their parents."""
-    seen: dict[str, Path] = {}
-    stack = [module]
-    while stack:
-        name = stack.pop()
-        parts = name.split(".")
-        for i in range(1, len(parts) + 1):  # importing a.b.c runs a/__init__ and a/b/__init__ first
-            sub = ".".join(parts[:i])
-            if sub in seen:
-                continue
-            path = module_file(sub, root)
-            if path is None:
-                continue
-            seen[sub] = path
-            stack.extend(_imports(path, sub))
-    return dict(sorted(seen.items()))
+    """Every project module under ``root`` that importing ``module`` executes, with its file."""
+    return SourceIndex(SourceRoots(root)).paths(module)
 
 
-def _file_digest(path: Path) -> str:
-    # never memoised: an edit in a long-lived process (or within one mtime tick) must change the key
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-@functools.lru_cache(maxsize=1)
-def tool_versions() -> dict[str, str]:
+def tool_versions(known_ffmpeg: dict[str, str] | None = None) -> dict[str, str]:
+    """Python, the rendering distributions and ffmpeg. ``known_ffmpeg`` memoises ``ffmpeg -version`` (a
+    subprocess, the slow part) by the binary's identity; a new answer is added to it."""
     versions = {"python": platform.python_version()}
-    for dist in ("manim", "manim-slides", "numpy", "ManimPango", "pycairo", "pydantic"):
+    for dist in DISTRIBUTIONS:
         try:
             versions[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
             versions[dist] = "missing"
-    try:
-        out = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True, check=False).stdout
-        versions["ffmpeg"] = out.splitlines()[0] if out else "missing"
-    except FileNotFoundError:
+    exe = shutil.which("ffmpeg")
+    if exe is None:
         versions["ffmpeg"] = "missing"
+        return versions
+    st = os.stat(exe)
+    ident = f"{os.path.realpath(exe)}:{st.st_size}:{st.st_mtime_ns}"  # a new binary is a new identity
+    known = known_ffmpeg if known_ffmpeg is not None else {}
+    if ident not in known:
+        out = subprocess.run([exe, "-version"], capture_output=True, text=True, check=False).stdout
+        known[ident] = out.splitlines()[0] if out else "missing"
+    versions["ffmpeg"] = known[ident]
     return versions
 
 
 def cache_key(
-    scene_module: str, scene_id: str, params: dict[str, Any], quality: str, locale: str, root: Path = ROOT
+    scene_module: str,
+    scene_id: str,
+    params: dict[str, Any],
+    quality: str,
+    locale: str,
+    root: Path = ROOT,
+    *,
+    sources: SourceIndex | None = None,
+    tools: dict[str, str] | None = None,
 ) -> tuple[str, dict[str, str]]:
     """The clip's key and the {module: sha256} of the sources it covers."""
-    modules: dict[str, Path] = {}
+    index = sources or SourceIndex(SourceRoots(root))
+    digests: dict[str, str] = {}
     for m in (scene_module, *RENDER_MODULES):
-        modules.update(source_closure(m, root))
-    sources = {name: _file_digest(path) for name, path in sorted(modules.items())}
+        digests.update(index.closure(m))
+    digests = dict(sorted(digests.items()))
     payload = {
         "cache_version": CACHE_VERSION,
         "scene": scene_id,
         "params": params,
         "quality": quality,
         "locale": locale,
-        "tools": tool_versions(),
-        "sources": sources,
+        "tools": tools if tools is not None else tool_versions(),
+        "sources": digests,
     }
     blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str).encode()
-    return hashlib.sha256(blob).hexdigest()[:32], sources
+    return hashlib.sha256(blob).hexdigest()[:32], digests
 
 
 class ClipCache:
-    """``<dir>/<key>/`` holds clip.mp4, meta.json, frames/*.png and slides/ of one rendered entry."""
+    """``<dir>/<key>/`` holds clip.mp4, meta.json, frames/*.png and slides/ of one rendered entry.
 
-    def __init__(self, directory: Path) -> None:
+    One object per run: it reads each source file and the tool versions once, however many entries share
+    them, and persists its memos (import lists, ffmpeg version) beside the clips.
+    """
+
+    def __init__(self, directory: Path, roots: SourceRoots | None = None) -> None:
         self.dir = Path(directory)
+        self.sources = SourceIndex(roots, memo=self.dir / ".imports.json")
+        self._ffmpeg_memo = self.dir / ".ffmpeg.json"
+        self._known_ffmpeg: dict[str, str] = _read_json(self._ffmpeg_memo) or {}
+        self._ffmpeg_dirty = False
+        self._tools: dict[str, str] | None = None
+
+    @property
+    def tools(self) -> dict[str, str]:
+        if self._tools is None:
+            before = dict(self._known_ffmpeg)
+            self._tools = tool_versions(self._known_ffmpeg)
+            self._ffmpeg_dirty = self._known_ffmpeg != before
+        return self._tools
+
+    def key(self, scene_module: str, scene_id: str, params: dict[str, Any], quality: str, locale: str) -> str:
+        key, _ = cache_key(
+            scene_module, scene_id, params, quality, locale, sources=self.sources, tools=self.tools
+        )
+        return key
+
+    def save_memos(self) -> None:
+        """Write what this run learnt (a dry run does not call this: it writes nothing)."""
+        self.sources.save()
+        if self._ffmpeg_dirty:
+            write_text_atomic(self._ffmpeg_memo, json.dumps(self._known_ffmpeg))
+            self._ffmpeg_dirty = False
 
     def entry(self, key: str) -> Path:
         return self.dir / key
@@ -141,15 +257,21 @@ class ClipCache:
                 removed += 1
         return removed
 
-    def lookup(self, key: str) -> dict[str, Any] | None:
-        """The entry's metadata if it is complete (its meta.json is written last), else None."""
+    def lookup(self, key: str) -> ClipMeta | None:
+        """The entry's metadata if it is complete (meta.json is written last and must parse), else None."""
         meta = self.entry(key) / "meta.json"
-        if not meta.is_file():
+        if not (meta.is_file() and (self.entry(key) / "clip.mp4").is_file()):
             return None
         try:
-            data = json.loads(meta.read_text(encoding="utf-8"))
+            return ClipMeta.model_validate_json(meta.read_bytes())
         except (OSError, ValueError):
             return None
-        if not (self.entry(key) / "clip.mp4").is_file():
-            return None
-        return data
+
+
+def _read_json(path: Path | None) -> Any:
+    if path is None:
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None

@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 from pipeline.cache import ROOT
+from pipeline.jobs import QUALITIES
+from pipeline.plan import DEFAULT_TIMEOUT
 
 EPILOG = """\
 examples:
@@ -21,6 +23,7 @@ examples:
   python render.py storyboards/mamba.yaml --preview       also write pause frames and a contact sheet
   python render.py storyboards/mamba.yaml --slides        also export a manim-slides HTML deck
   python render.py --list                                 list the registered scenes and their parameters
+  python render.py my_course/lecture.yaml --list          ... including the storyboard's plugins' scenes
   python render.py --schema > storyboards/schema.json     the JSON Schema of the storyboard format
 
 outputs (under --output, default output/):
@@ -29,8 +32,13 @@ outputs (under --output, default output/):
   <name>/logs/          one log per rendered entry (the summary names the log of a failure)
   .cache/               content-addressed clips; a clip is re-rendered only when its scene's code, its
                         params, the quality, the locale or the tool versions change
+  <name>/last_run.json  what this run rendered, reused or failed (written even when a step fails)
 
-exit status: 0 ok, 1 an entry failed to render, 2 invalid storyboard or arguments.
+your own scenes: list their packages under `plugins:` in the storyboard (imported relative to its
+folder); see docs/writing-scenes.md.
+
+exit status: 0 ok, 1 an entry, the stitching, the preview or the slide export failed (one line each;
+             details in <name>/logs/), 2 invalid storyboard or arguments (nothing is written).
 """
 
 
@@ -46,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "-q",
         "--quality",
-        choices=["low", "medium", "high", "4k"],
+        choices=list(QUALITIES),
         help="override the storyboard's quality: low 480p15, medium 720p30, high 1080p60, 4k 2160p60",
     )
     p.add_argument("-l", "--locale", choices=["en", "zh"], help="override the storyboard's locale")
@@ -62,6 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=os.cpu_count() or 1,
         help="worker processes rendering at once (default: number of cores, %(default)s)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help="stop an entry's worker after this long; it fails, the others go on (default: %(default)g)",
     )
     p.add_argument("-n", "--dry-run", action="store_true", help="print the plan; render and write nothing")
     p.add_argument(
@@ -86,7 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="manim-slides working folder (default: slides/)",
     )
     p.add_argument("--schema", action="store_true", help="print the storyboard JSON Schema and exit")
-    p.add_argument("--list", action="store_true", help="list the registered scenes and exit")
+    p.add_argument(
+        "--list",
+        action="store_true",
+        help="list the registered scenes (and a given storyboard's plugin scenes) and exit",
+    )
     return p
 
 
@@ -112,22 +131,49 @@ def _select(only: list[str], board) -> tuple[set[int] | None, list[str]]:
     return chosen, errors
 
 
+class _PluginError(Exception):
+    pass
+
+
+def _registry(storyboard: Path | None) -> dict:
+    """The built-in scenes, plus the plugins of ``storyboard`` if one is given (its entries unchecked)."""
+    from pipeline.plugins import load_scenes
+    from pipeline.yamlsource import YamlSyntaxError, load_yaml
+
+    plugins: list[str] = []
+    if storyboard is not None:
+        try:
+            data = load_yaml(storyboard).data
+        except (OSError, YamlSyntaxError) as e:
+            raise _PluginError(f"{storyboard}: {e}") from None
+        raw = data.get("plugins") if isinstance(data, dict) else None
+        plugins = [p for p in raw if isinstance(p, str)] if isinstance(raw, list) else []
+    registry, problems = load_scenes(plugins, storyboard.parent if storyboard else Path("."))
+    if problems:
+        raise _PluginError("; ".join(f"{storyboard}: plugins[{i}]: {msg}" for i, msg in problems))
+    return registry
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
 
-    from scenes.discovery import discover
+    from scenes.discovery import DiscoveryError
 
-    registry = discover()
-    if args.schema:
-        from pipeline.schema import storyboard_schema
+    if args.schema or args.list:
+        try:
+            registry = _registry(args.storyboard)
+        except (DiscoveryError, _PluginError) as e:
+            print(f"render.py: error: {e}", file=sys.stderr)
+            return 2
+        if args.schema:
+            from pipeline.schema import storyboard_schema
 
-        print(json.dumps(storyboard_schema(), indent=2, ensure_ascii=False))
-        return 0
-    if args.list:
-        for scene_id, spec in sorted(registry.items()):
-            fields = ", ".join(f"{k}={v.default!r}" for k, v in spec.params.model_fields.items())
-            print(f"{scene_id:<28} {spec.summary}\n{'':<28} params: {fields}")
+            print(json.dumps(storyboard_schema(registry), indent=2, ensure_ascii=False))
+        else:
+            for scene_id, spec in registry.items():
+                fields = ", ".join(f"{k}={v.default!r}" for k, v in spec.params.model_fields.items())
+                print(f"{scene_id:<28} {spec.summary}\n{'':<28} params: {fields}")
         return 0
     if args.storyboard is None:
         parser.print_usage(sys.stderr)
@@ -135,6 +181,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.jobs < 1:
         print("render.py: error: --jobs must be at least 1", file=sys.stderr)
+        return 2
+    if args.timeout <= 0:
+        print("render.py: error: --timeout must be a positive number of seconds", file=sys.stderr)
         return 2
 
     from rich.console import Console
@@ -145,6 +194,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         board = parse_storyboard(args.storyboard)
+    except DiscoveryError as e:  # our own scene package breaks the convention: not the storyboard's fault
+        print(f"render.py: error: {e}", file=sys.stderr)
+        return 2
     except StoryboardError as e:
         n = len(e.problems)
         print(f"{args.storyboard}: {n} problem{'s' if n != 1 else ''}; nothing was rendered", file=sys.stderr)
@@ -166,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         slides_dir=args.slides_dir.resolve(),
         quality=args.quality or board.quality,
         locale=args.locale or board.locale,
+        timeout=args.timeout,
     )
     opts = RunOptions(
         only=only,

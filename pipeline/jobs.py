@@ -1,34 +1,88 @@
-"""A job is a small value: everything a worker process needs to render one storyboard entry."""
+"""What a worker gets and what it gives back: a :class:`Job` in, a :class:`ClipMeta` out.
+
+Both are small values that cross a process boundary as JSON. This module is part of every clip's cache
+key (the worker imports it), so it holds only what shapes a render: the quality table, the job, the clip
+metadata — nothing that merely orchestrates or reports.
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+Quality = Literal["low", "medium", "high", "4k"]
+
+# quality name → (Manim's quality name, height, fps)
+QUALITIES: dict[str, tuple[str, int, int]] = {
+    "low": ("low_quality", 480, 15),
+    "medium": ("medium_quality", 720, 30),
+    "high": ("high_quality", 1080, 60),
+    "4k": ("fourk_quality", 2160, 60),
+}
 
 
 @dataclass(frozen=True)
 class Job:
+    """Everything one worker process needs to render one storyboard entry."""
+
     index: int
     scene_id: str
-    module: str  # the module that registers the scene (imported by the worker)
+    module: str  # the scene module (imported by the worker; it registers the scene class)
     params: dict[str, Any]
-    quality: str  # low | medium | high | 4k
+    quality: str  # a key of QUALITIES
     locale: str
     chapter: str
     key: str  # cache key
     name: str  # unique per entry: names the clip and the slides (e.g. "e03_mamba_discretization")
     cache_dir: str
     log_path: str
+    import_path: tuple[str, ...] = ()  # folders appended to sys.path first (a storyboard's plugins)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> Job:
-        return cls(**json.loads(text))
+        data = json.loads(text)
+        return cls(**{**data, "import_path": tuple(data.get("import_path", ()))})
 
     @property
     def entry_dir(self) -> Path:
         return Path(self.cache_dir) / self.key
+
+
+class FrameRecord(BaseModel):
+    """One saved pause frame of a clip."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    file: str  # relative to the cache entry, e.g. "frames/03.png"
+    kind: Literal["slide", "end"]
+    time: float  # seconds into the clip
+
+
+class ClipMeta(BaseModel):
+    """A rendered entry's metadata: written last into its cache entry (``meta.json``), so its presence
+    means the entry is complete. Read back on every cached run."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: str
+    scene: str
+    params: dict[str, Any]
+    quality: str
+    locale: str
+    name: str
+    duration: float  # seconds of video
+    resolution: tuple[int, int]
+    fps: float
+    animations: int
+    slides: int  # next_slide() pauses
+    frames: tuple[FrameRecord, ...]
+    shown: dict[str, Any]  # the values the scene drew (scene.shown), for tests and review
+    render_seconds: float
+    peak_rss_mb: float

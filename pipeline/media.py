@@ -69,6 +69,27 @@ def probe(path: Path) -> ClipInfo:
     )
 
 
+def frame_count(path: Path) -> int:
+    """The number of video frames in ``path``, counted by decoding (``ffprobe -count_frames``): exact,
+    where a duration in seconds would hide a frame dropped or doubled at a join."""
+    out = _run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-count_frames",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=nb_read_frames",
+            "-of",
+            "csv=p=0",
+            str(path),
+        ]
+    )
+    return int(out.strip().splitlines()[0])
+
+
 def _ffmetadata(title: str, chapters: list[tuple[str, float, float]]) -> str:
     def esc(s: str) -> str:
         return "".join("\\" + c if c in "=;#\\\n" else c for c in s)

@@ -1,4 +1,7 @@
-"""Storyboard → plan: one job per entry, each with its cache key and whether the cache already has it."""
+"""Storyboard → plan: one job per entry, each with its cache key and whether the cache already has it.
+
+A pure function of the storyboard, the settings and the cache's contents; made once per run.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +9,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.cache import ClipCache, cache_key
-from pipeline.jobs import Job
+from pipeline.cache import ClipCache
+from pipeline.jobs import ClipMeta, Job
+from pipeline.plugins import source_roots
 from pipeline.storyboard import Storyboard
+
+DEFAULT_TIMEOUT = 1800.0  # seconds per entry; the slowest Mamba scene takes about 5 min at 4K on 2 cores
 
 
 @dataclass(frozen=True)
@@ -18,16 +24,35 @@ class Settings:
     slides_dir: Path
     quality: str
     locale: str
+    timeout: float = DEFAULT_TIMEOUT  # a worker still running after this many seconds is stopped
 
 
 @dataclass(frozen=True)
 class PlannedEntry:
     job: Job
-    cached: dict | None  # the cache entry's meta when it exists
+    cached: ClipMeta | None  # the cache entry's metadata when it exists (and the cache is used)
+    selected: bool = True  # rendered by this run if not cached (``--only`` deselects the others)
 
     @property
     def status(self) -> str:
         return "cached" if self.cached is not None else "render"
+
+
+@dataclass(frozen=True)
+class Plan:
+    board: Storyboard
+    settings: Settings
+    entries: tuple[PlannedEntry, ...]  # every entry of the storyboard, in order
+    cache: ClipCache
+
+    @property
+    def selected(self) -> list[PlannedEntry]:
+        return [p for p in self.entries if p.selected]
+
+    @property
+    def todo(self) -> list[Job]:
+        """The jobs to render: selected and not cached."""
+        return [p.job for p in self.entries if p.selected and p.cached is None]
 
 
 def entry_name(index: int, scene_id: str) -> str:
@@ -36,22 +61,24 @@ def entry_name(index: int, scene_id: str) -> str:
 
 def make_plan(
     board: Storyboard, settings: Settings, only: set[int] | None = None, use_cache: bool = True
-) -> list[PlannedEntry]:
-    """The jobs for ``board`` (all entries, or the indices in ``only``)."""
-    cache = ClipCache(settings.cache_dir)
+) -> Plan:
+    """The jobs for every entry of ``board``; those outside ``only`` (0-based indices) are not selected.
+
+    ``use_cache=False`` (``--no-cache``) ignores the cache for the selected entries only: the others are
+    still looked up, since the video needs them all.
+    """
+    cache = ClipCache(settings.cache_dir, source_roots(board.plugins))
     logs = settings.output_dir / board.name / "logs"
-    plan = []
+    import_path = (str(board.path.parent.resolve()),) if board.plugins else ()
+    entries = []
     for e in board.entries:
-        if only is not None and e.index not in only:
-            continue
-        spec = e.spec
         params = e.params.model_dump(mode="json")
-        key, _ = cache_key(spec.module, e.scene, params, settings.quality, settings.locale)
+        key = cache.key(e.spec.module, e.scene, params, settings.quality, settings.locale)
         name = entry_name(e.index, e.scene)
         job = Job(
             index=e.index,
             scene_id=e.scene,
-            module=spec.module,
+            module=e.spec.module,
             params=params,
             quality=settings.quality,
             locale=settings.locale,
@@ -60,6 +87,9 @@ def make_plan(
             name=name,
             cache_dir=str(settings.cache_dir),
             log_path=str(logs / f"{name}.log"),
+            import_path=import_path,
         )
-        plan.append(PlannedEntry(job, cache.lookup(key) if use_cache else None))
-    return plan
+        selected = only is None or e.index in only
+        cached = cache.lookup(key) if use_cache or not selected else None
+        entries.append(PlannedEntry(job, cached, selected))
+    return Plan(board, settings, tuple(entries), cache)

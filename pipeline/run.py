@@ -1,23 +1,29 @@
-"""One storyboard run: plan, render what is not cached, stitch, write the manifest, previews and slides."""
+"""One storyboard run: plan, render what is not cached, stitch, write the manifest, previews and slides.
+
+Whatever fails — an entry, the stitching, the preview or the slide export — the run ends with a one-line
+message per failure, ``last_run.json`` saying what happened, and exit status 1; never a traceback.
+"""
 
 from __future__ import annotations
 
 import json
 import time
+import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pipeline.cache import ClipCache, tool_versions
 from pipeline.executor import JobResult, run_jobs
 from pipeline.fsutil import link_or_copy, write_text_atomic
-from pipeline.jobs import Job
-from pipeline.media import stitch
-from pipeline.plan import PlannedEntry, Settings, make_plan
+from pipeline.jobs import ClipMeta, Job
+from pipeline.media import MediaError, stitch
+from pipeline.plan import Plan, Settings, make_plan
+from pipeline.slides import SlidesError, export_deck
 from pipeline.storyboard import Storyboard
 
 
@@ -32,47 +38,48 @@ class RunOptions:
 
 
 def run_storyboard(board: Storyboard, settings: Settings, opts: RunOptions, console: Console) -> int:
-    """Render ``board``; return the process exit status (0 ok, 1 if any entry failed)."""
+    """Render ``board``; return the process exit status (0 ok, 1 if an entry or a later step failed)."""
     t_start = time.perf_counter()
     plan = make_plan(board, settings, opts.only, opts.use_cache)
     out_dir = settings.output_dir / board.name
     if opts.dry_run:
-        _print_plan(board, settings, plan, console)
+        _print_plan(plan, console)
         return 0
 
-    todo = [p.job for p in plan if p.cached is None]
-    results = {p.job.index: JobResult(p.job, "cached", 0.0, p.cached) for p in plan if p.cached is not None}
+    cache = plan.cache
+    results = {p.job.index: JobResult(p.job, "cached", 0.0, p.cached) for p in plan.entries if p.cached}
+    todo = plan.todo
     if todo:
-        ClipCache(settings.cache_dir).sweep()
+        cache.sweep()
         timings = _read_json(settings.cache_dir / "timings.json") or {}
         # longest first: with N workers the run ends when the slowest entry does, so start it early
         todo.sort(key=lambda j: -timings.get(f"{j.scene_id}@{j.quality}", 0.0))
-        rendered = _render_with_progress(todo, opts.jobs, console)
+        rendered = _render_with_progress(todo, opts.jobs, settings.timeout, console)
         results.update({r.job.index: r for r in rendered})
         timings.update(
             {f"{r.job.scene_id}@{r.job.quality}": r.seconds for r in rendered if r.status == "rendered"}
         )
         write_text_atomic(settings.cache_dir / "timings.json", json.dumps(timings, indent=1, sort_keys=True))
-    ordered = [results[p.job.index] for p in plan]
+    cache.save_memos()
+    ordered = [results[p.job.index] for p in plan.selected]
 
     # the video needs every entry of the storyboard, not only the ones this run was asked for
-    full = plan if opts.only is None else make_plan(board, settings, None, True)
-    cache = ClipCache(settings.cache_dir)
-    metas = [results[p.job.index].meta if p.job.index in results else cache.lookup(p.job.key) for p in full]
+    jobs = [p.job for p in plan.entries]
+    found = [results[j.index].meta if j.index in results else None for j in jobs]
     video = None
     notes: list[str] = []
-    if all(metas):
-        video = _assemble(board, settings, [p.job for p in full], metas, results, out_dir, console)
-        if opts.preview:
-            sheet = _preview(board, [p.job for p in full], metas, settings, out_dir)
-            notes.append(f"contact sheet: {sheet}")
-        if opts.slides:
-            from pipeline.slides import export_deck
-
-            deck = export_deck(board, [p.job for p in full], metas, settings, out_dir / "slides")
-            notes.append(f"slides: {deck}")
+    errors: list[str] = []  # failures after rendering: stitching, preview, slides
+    if all(found):
+        metas: list[ClipMeta] = [m for m in found if m is not None]
+        video = _step("stitching", lambda: _assemble(plan, metas, results, out_dir), out_dir, errors)
+        if video and opts.preview:
+            sheet = _step("preview", lambda: _preview(plan, metas, out_dir), out_dir, errors)
+            notes += [f"contact sheet: {sheet}"] if sheet else []
+        if video and opts.slides:
+            deck = _step("slides", lambda: export_deck(plan, metas, out_dir / "slides"), out_dir, errors)
+            notes += [f"slides: {deck}"] if deck else []
     else:
-        missing = sum(1 for m in metas if not m)
+        missing = sum(1 for m in found if not m)
         notes.append(f"video not stitched: {missing} entr{'y' if missing == 1 else 'ies'} not rendered")
 
     report = {
@@ -80,6 +87,7 @@ def run_storyboard(board: Storyboard, settings: Settings, opts: RunOptions, cons
         "quality": settings.quality,
         "locale": settings.locale,
         "video": str(video) if video else None,
+        "errors": errors,
         "seconds": round(time.perf_counter() - t_start, 3),
         "entries": [
             {
@@ -96,15 +104,38 @@ def run_storyboard(board: Storyboard, settings: Settings, opts: RunOptions, cons
     }
     write_text_atomic(out_dir / "last_run.json", json.dumps(report, indent=2, ensure_ascii=False))
     _print_summary(ordered, console)
-    if video:
+    if video and not errors:
         console.print(f"[bold green]video:[/] {video}")
     for n in notes:
         console.print(n)
+    for err in errors:
+        console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)  # one line each
     console.print(f"total {time.perf_counter() - t_start:.1f} s")
-    return 1 if any(r.status == "failed" for r in ordered) else 0
+    return 1 if errors or any(r.status == "failed" for r in ordered) else 0
 
 
-def _render_with_progress(jobs: list[Job], n_workers: int, console: Console) -> list[JobResult]:
+T = TypeVar("T")
+
+
+def _step(name: str, fn: Callable[[], T], out_dir: Path, errors: list[str]) -> T | None:
+    """Run a step after rendering; a failure becomes one line in ``errors`` (the traceback goes to
+    ``logs/<name>.log``) so the run still writes its report and exits 1, never with a traceback."""
+    try:
+        return fn()
+    except Exception as e:
+        log = out_dir / "logs" / f"{name}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(traceback.format_exc(), encoding="utf-8")
+        text = " ".join(str(e).split())
+        text = text if len(text) <= 300 else text[:297] + "..."  # ffmpeg's stderr can run to pages
+        kind = "" if isinstance(e, MediaError | SlidesError) else f"{type(e).__name__}: "
+        errors.append(f"{name} failed: {kind}{text} (log: {log})")
+        return None
+
+
+def _render_with_progress(
+    jobs: list[Job], n_workers: int, timeout: float, console: Console
+) -> list[JobResult]:
     progress = Progress(
         TextColumn("{task.description:<34}"),
         BarColumn(bar_width=24),
@@ -133,23 +164,16 @@ def _render_with_progress(jobs: list[Job], n_workers: int, console: Console) -> 
                 progress.advance(overall)
                 progress.stop_task(tid)
 
-        results = run_jobs(jobs, n_workers, on_event)
+        results = run_jobs(jobs, n_workers, on_event, timeout)
         for r in results:  # a worker that died before reporting still ends its row
             if r.status == "failed":
                 progress.update(tasks[r.job.index], state="[red]failed", total=1, completed=1)
     return results
 
 
-def _assemble(
-    board: Storyboard,
-    settings: Settings,
-    jobs: list[Job],
-    metas: list[dict],
-    results: dict,
-    out_dir: Path,
-    console: Console,
-) -> Path:
-    cache = ClipCache(settings.cache_dir)
+def _assemble(plan: Plan, metas: list[ClipMeta], results: dict[int, JobResult], out_dir: Path) -> Path:
+    board, settings, cache = plan.board, plan.settings, plan.cache
+    jobs = [p.job for p in plan.entries]
     clips_dir = out_dir / "clips"
     clips = []
     for job in jobs:
@@ -186,11 +210,11 @@ def _assemble(
                 "key": job.key,
                 "clip": f"clips/{job.name}.mp4",
                 "start": round(start, 3),
-                "duration": meta["duration"],
-                "slides": meta.get("slides", 0),
+                "duration": meta.duration,
+                "slides": meta.slides,
                 "status": r.status if r else "cached",
-                "render_seconds": meta.get("render_seconds"),
-                "peak_rss_mb": meta.get("peak_rss_mb"),
+                "render_seconds": meta.render_seconds,
+                "peak_rss_mb": meta.peak_rss_mb,
             }
         )
     manifest = {
@@ -205,28 +229,26 @@ def _assemble(
         "chapters": [{"title": e["chapter"], "start": e["start"]} for e in entries],
         "keys": keys,
         "entries": entries,
-        "tools": tool_versions(),
+        "tools": cache.tools,
     }
     write_text_atomic(manifest_path, json.dumps(manifest, indent=2, ensure_ascii=False))
     return video
 
 
-def _preview(
-    board: Storyboard, jobs: list[Job], metas: list[dict], settings: Settings, out_dir: Path
-) -> Path:
+def _preview(plan: Plan, metas: list[ClipMeta], out_dir: Path) -> Path:
     from pipeline.preview import contact_sheet
 
-    cache = ClipCache(settings.cache_dir)
     frames_dir = out_dir / "frames"
     rows = []
-    for job, meta in zip(jobs, metas, strict=True):
+    for p, meta in zip(plan.entries, metas, strict=True):
+        job = p.job
         paths = []
-        for k, f in enumerate(meta.get("frames", [])):
+        for k, f in enumerate(meta.frames):
             dest = frames_dir / f"{job.name}_{k:02d}.png"
-            link_or_copy(cache.entry(job.key) / f["file"], dest)
+            link_or_copy(plan.cache.entry(job.key) / f.file, dest)
             paths.append(dest)
         rows.append((f"{job.index + 1}. {job.chapter}", paths))
-    return contact_sheet(rows, out_dir / "contact_sheet.png", board.title)
+    return contact_sheet(rows, out_dir / "contact_sheet.png", plan.board.title)
 
 
 def _read_json(path: Path) -> dict | None:
@@ -236,11 +258,12 @@ def _read_json(path: Path) -> dict | None:
         return None
 
 
-def _print_plan(board: Storyboard, settings: Settings, plan: list[PlannedEntry], console: Console) -> None:
+def _print_plan(plan: Plan, console: Console) -> None:
+    board, settings = plan.board, plan.settings
     table = Table(title=f"{board.title} — plan ({settings.quality}, {settings.locale})")
     for col in ("#", "scene", "chapter", "action", "key"):
         table.add_column(col)
-    for p in plan:
+    for p in plan.selected:
         table.add_row(
             str(p.job.index + 1),
             p.job.scene_id,
@@ -249,8 +272,10 @@ def _print_plan(board: Storyboard, settings: Settings, plan: list[PlannedEntry],
             p.job.key[:12],
         )
     console.print(table)
-    n = sum(1 for p in plan if p.cached is None)
-    console.print(f"{n} to render, {len(plan) - n} cached; output: {settings.output_dir / board.name}")
+    n = len(plan.todo)
+    console.print(
+        f"{n} to render, {len(plan.selected) - n} cached; output: {settings.output_dir / board.name}"
+    )
 
 
 def _print_summary(results: list[JobResult], console: Console) -> None:
@@ -259,17 +284,21 @@ def _print_summary(results: list[JobResult], console: Console) -> None:
         table.add_column(col)
     colour = {"rendered": "green", "cached": "cyan", "failed": "red"}
     for r in results:
-        m = r.meta or {}
+        m = r.meta
         table.add_row(
             str(r.job.index + 1),
             r.job.name,
             f"[{colour[r.status]}]{r.status}",
             f"{r.seconds:.1f}",
-            f"{m.get('duration', 0):.1f}" if m else "",
-            f"{m.get('peak_rss_mb', '')}" if r.status == "rendered" else "",
+            f"{m.duration:.1f}" if m else "",
+            f"{m.peak_rss_mb}" if m and r.status == "rendered" else "",
             r.job.log_path if r.status == "failed" else "",
         )
     console.print(table)
     for r in results:
         if r.status == "failed":
-            console.print(f"[red]failed[/] {r.job.name}: {r.error} (log: {r.job.log_path})")
+            console.print(
+                f"[red]failed[/] {r.job.name}: {r.error} (log: {r.job.log_path})",
+                highlight=False,
+                soft_wrap=True,
+            )

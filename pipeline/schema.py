@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.storyboard import EntryModel, StoryboardModel
-from scenes.discovery import discover
+from scenes.discovery import SceneSpec, discover
 
 
-def storyboard_schema() -> dict[str, Any]:
+def storyboard_schema(registry: dict[str, SceneSpec] | None = None) -> dict[str, Any]:
+    """The schema for storyboards using the scenes of ``registry`` (default: the built-in ones)."""
     schema = StoryboardModel.model_json_schema()
     defs = schema.setdefault("$defs", {})
     variants = []
-    for scene_id, spec in discover().items():
+    for scene_id, spec in (registry if registry is not None else discover()).items():
         # every model is called `Params`: the scene id names its definition (and prefixes any nested one)
         p = spec.params.model_json_schema(ref_template=f"#/$defs/{scene_id}.{{model}}")
         defs.update({f"{scene_id}.{name}": d for name, d in p.pop("$defs", {}).items()})

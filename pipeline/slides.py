@@ -16,21 +16,20 @@ from pathlib import Path
 
 from pipeline.cache import ClipCache
 from pipeline.fsutil import link_or_copy, publish_dir, write_text_atomic
-from pipeline.jobs import Job
-from pipeline.plan import Settings
-from pipeline.storyboard import Storyboard
+from pipeline.jobs import ClipMeta, Job
+from pipeline.plan import Plan
 
 
 class SlidesError(RuntimeError):
     pass
 
 
-def gather(jobs: list[Job], metas: list[dict], cache: ClipCache, folder: Path) -> list[str]:
+def gather(jobs: list[Job], metas: list[ClipMeta], cache: ClipCache, folder: Path) -> list[str]:
     """Write ``folder/<entry>.json`` and ``folder/files/<entry>/`` for each job; return the entry names."""
     names = []
     for job, meta in zip(jobs, metas, strict=True):
         entry = cache.entry(job.key) / "slides"
-        src_cfg = entry / f"{meta['name']}.json"
+        src_cfg = entry / f"{meta.name}.json"
         if not src_cfg.is_file():
             raise SlidesError(f"{job.name}: the cached render has no slide data ({src_cfg})")
         cfg = json.loads(src_cfg.read_text(encoding="utf-8"))
@@ -47,15 +46,14 @@ def gather(jobs: list[Job], metas: list[dict], cache: ClipCache, folder: Path) -
     return names
 
 
-def export_deck(
-    board: Storyboard, jobs: list[Job], metas: list[dict], settings: Settings, dest_dir: Path
-) -> Path:
-    """Build ``dest_dir/index.html`` (+ its assets folder); return the HTML path."""
-    folder = settings.slides_dir / board.name
+def export_deck(plan: Plan, metas: list[ClipMeta], dest_dir: Path) -> Path:
+    """Build ``dest_dir/index.html`` (+ its assets folder) from every entry of ``plan``; return its path."""
+    board = plan.board
+    folder = plan.settings.slides_dir / board.name
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    names = gather(jobs, metas, ClipCache(settings.cache_dir), folder)
+    names = gather([p.job for p in plan.entries], metas, plan.cache, folder)
     dest_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest_dir.name}.", dir=dest_dir.parent))
     try:

@@ -10,25 +10,20 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lib.core.suggest import closest
+from pipeline.jobs import Quality
+from pipeline.plugins import load_scenes
 from pipeline.yamlsource import YamlDocument, YamlSyntaxError, load_yaml
-from scenes.discovery import SceneSpec, discover
+from scenes.discovery import SceneSpec
 from scenes.registry import SceneParams
 
 Locale = Literal["en", "zh"]
-Quality = Literal["low", "medium", "high", "4k"]
-
-# quality name → (manim quality, height, fps)
-QUALITIES: dict[str, tuple[str, int, int]] = {
-    "low": ("low_quality", 480, 15),
-    "medium": ("medium_quality", 720, 30),
-    "high": ("high_quality", 1080, 60),
-    "4k": ("fourk_quality", 2160, 60),
-}
+PLUGIN_NAME = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$"  # a dotted Python name: my_course.scenes
+PluginName = Annotated[str, Field(pattern=PLUGIN_NAME)]
 
 
 class EntryModel(BaseModel):
@@ -51,6 +46,11 @@ class StoryboardModel(BaseModel):
     )
     locale: Locale = "en"
     quality: Quality = "high"
+    plugins: list[PluginName] = Field(
+        default_factory=list,
+        description="Packages of your own scenes (e.g. my_course.scenes), imported relative to this file's "
+        "folder; laid out like scenes/: <package>/<topic>/<name>.py + <package>/<topic>/params/<name>.py.",
+    )
     scenes: list[EntryModel] = Field(min_length=1)
 
 
@@ -71,6 +71,7 @@ class Storyboard:
     locale: str
     quality: str
     entries: tuple[Entry, ...]
+    plugins: tuple[str, ...] = ()  # imported with ``path.parent`` on the import path
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,6 @@ def _problems_from(
 
 def parse_storyboard(path: Path) -> Storyboard:
     """Load and validate ``path``; raise :class:`StoryboardError` listing every problem."""
-    registry = discover()  # scene ids and their parameter models (no Manim)
     path = Path(path)
     if not path.is_file():
         raise StoryboardError([Problem(path, None, (), "no such storyboard file")])
@@ -135,39 +135,42 @@ def parse_storyboard(path: Path) -> Storyboard:
         raise StoryboardError(
             [Problem(path, 1, (), "expected a mapping with title, locale, quality and scenes")]
         )
+    # scene ids and their parameter models (no Manim): ours, and the plugins' that import
+    raw_plugins = doc.data.get("plugins")
+    plugins = [p for p in raw_plugins if isinstance(p, str)] if isinstance(raw_plugins, list) else []
+    plugins = [p for p in plugins if re.match(PLUGIN_NAME, p)]  # the model reports the others
+    registry, plugin_errors = load_scenes(plugins, path.parent)
+    problems = [Problem(path, doc.line_of(("plugins", i)), ("plugins", i), msg) for i, msg in plugin_errors]
+    entry_problems, params = _check_entries(doc, doc.data.get("scenes"), registry)
     try:
         board = StoryboardModel.model_validate(doc.data)
     except ValidationError as err:
-        problems = _problems_from(err, doc, (), _board_fields)
-        # still check the scene entries that parsed, so one run reports everything
-        problems += _check_entries(doc, doc.data.get("scenes"), registry)
+        # the scene entries that parsed were checked too, so one run reports everything
+        problems = _problems_from(err, doc, (), _board_fields) + problems + entry_problems
         raise StoryboardError(_dedupe(problems)) from None
-    problems = _check_entries(doc, doc.data["scenes"], registry)
-    if problems:
-        raise StoryboardError(problems)
+    if problems or entry_problems:
+        raise StoryboardError(problems + entry_problems)
     entries = tuple(
-        Entry(
-            i,
-            e.scene,
-            registry[e.scene].params.model_validate(e.params),
-            e.chapter or registry[e.scene].summary or e.scene,
-            registry[e.scene],
-        )
+        Entry(i, e.scene, params[i], e.chapter or registry[e.scene].summary or e.scene, registry[e.scene])
         for i, e in enumerate(board.scenes)
     )
     name = board.name or re.sub(r"[^a-z0-9_-]+", "-", path.stem.lower()).strip("-") or "storyboard"
-    return Storyboard(path, board.title, name, board.locale, board.quality, entries)
+    return Storyboard(path, board.title, name, board.locale, board.quality, entries, tuple(board.plugins))
 
 
 def _board_fields(loc: tuple) -> list[str]:
     return list(StoryboardModel.model_fields if len(loc) == 1 else EntryModel.model_fields)
 
 
-def _check_entries(doc: YamlDocument, raw_entries: Any, registry: dict[str, SceneSpec]) -> list[Problem]:
-    """Scene ids and each entry's params against the scene's own model."""
-    if not isinstance(raw_entries, list):
-        return []
+def _check_entries(
+    doc: YamlDocument, raw_entries: Any, registry: dict[str, SceneSpec]
+) -> tuple[list[Problem], dict[int, SceneParams]]:
+    """Scene ids and each entry's params against the scene's own model: the problems, and the validated
+    params by entry index (validated once, here)."""
     problems: list[Problem] = []
+    validated: dict[int, SceneParams] = {}
+    if not isinstance(raw_entries, list):
+        return problems, validated
     ids = sorted(registry)
     for i, raw in enumerate(raw_entries):
         if not isinstance(raw, dict):
@@ -195,12 +198,12 @@ def _check_entries(doc: YamlDocument, raw_entries: Any, registry: dict[str, Scen
             continue
         model = registry[scene_id].params
         try:
-            model.model_validate(params)
+            validated[i] = model.model_validate(params)
         except ValidationError as err:
             problems += _problems_from(
                 err, doc, (*base, "params"), lambda _loc, m=model: list(m.model_fields)
             )
-    return problems
+    return problems, validated
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:

@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.fsutil import link_or_copy, publish_dir, write_text_atomic
-from pipeline.jobs import Job
-from pipeline.storyboard import QUALITIES
+from pipeline.jobs import QUALITIES, ClipMeta, FrameRecord, Job
 
 
 class Events:
@@ -34,7 +33,7 @@ class Events:
         self._out.write(json.dumps({"event": event, **data}) + "\n")
 
 
-def render(job: Job, events: Events) -> dict[str, Any]:
+def render(job: Job, events: Events) -> ClipMeta:
     import importlib
 
     from manim import config, tempconfig
@@ -49,14 +48,15 @@ def render(job: Job, events: Events) -> dict[str, Any]:
     tmp = tmp_dir(job)
     shutil.rmtree(tmp, ignore_errors=True)
     (tmp / "frames").mkdir(parents=True)
-    frames: list[dict[str, Any]] = []
+    frames: list[FrameRecord] = []
 
     def save_frame(scene, kind: str, index: int) -> None:
         if kind not in ("slide", "end"):
             return
         path = tmp / "frames" / f"{len(frames):02d}.png"
         Image.fromarray(scene.capture_frame()).convert("RGB").save(path)
-        frames.append({"file": f"frames/{path.name}", "kind": kind, "time": round(scene.renderer.time, 3)})
+        t = round(scene.renderer.time, 3)
+        frames.append(FrameRecord(file=f"frames/{path.name}", kind=kind, time=t))  # type: ignore[arg-type]
 
     plays = 0
 
@@ -103,24 +103,24 @@ def render(job: Job, events: Events) -> dict[str, Any]:
         _copy_svgs(private, shared / name)
     shutil.rmtree(tmp / "media", ignore_errors=True)
     _relativise_slides(tmp / "slides", job.name)
-    meta = {
-        "key": job.key,
-        "scene": job.scene_id,
-        "params": job.params,
-        "quality": job.quality,
-        "locale": job.locale,
-        "name": job.name,
-        "duration": round(float(scene.renderer.time), 6),
-        "resolution": [size[0], size[1]],
-        "fps": size[2],
-        "animations": plays,
-        "slides": len(frames) - 1 if frames else 0,
-        "frames": frames,
-        "shown": _jsonable(scene.shown),
-        "render_seconds": round(time.perf_counter() - t0, 3),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-    }
-    write_text_atomic(tmp / "meta.json", json.dumps(meta, indent=2, ensure_ascii=False))
+    meta = ClipMeta(
+        key=job.key,
+        scene=job.scene_id,
+        params=job.params,
+        quality=job.quality,
+        locale=job.locale,
+        name=job.name,
+        duration=round(float(scene.renderer.time), 6),
+        resolution=(size[0], size[1]),
+        fps=size[2],
+        animations=plays,
+        slides=len(frames) - 1 if frames else 0,
+        frames=tuple(frames),
+        shown=_jsonable(getattr(scene, "shown", {})),
+        render_seconds=round(time.perf_counter() - t0, 3),
+        peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    )
+    write_text_atomic(tmp / "meta.json", meta.model_dump_json(indent=2))
     publish_dir(tmp, job.entry_dir)
     return meta
 
@@ -198,6 +198,7 @@ def tmp_dir(job: Job) -> Path:
 def main() -> int:
     events = Events()
     job = Job.from_json(sys.stdin.read())
+    sys.path.extend(p for p in job.import_path if p not in sys.path)  # a plugin's folder, after ours
     events.emit("start", pid=os.getpid())
     try:
         meta = render(job, events)
@@ -206,7 +207,7 @@ def main() -> int:
         shutil.rmtree(tmp_dir(job), ignore_errors=True)
         events.emit("error", message=f"{type(e).__name__}: {e}"[:500])
         return 1
-    events.emit("done", meta=meta)
+    events.emit("done", meta=meta.model_dump(mode="json"))
     return 0
 
 

@@ -1,12 +1,28 @@
-"""The cache key covers exactly what can change a clip: params, quality, locale, and the source of every
-project module the scene imports (transitively, including imports inside functions)."""
+"""The cache key covers exactly what can change a clip: params, quality, locale, the source of every project
+module the scene imports (transitively, including imports inside functions) and the worker's own code —
+and nothing that only validates, plans or reports."""
 
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
-from pipeline.cache import ClipCache, cache_key, source_closure
+import pytest
+
+from pipeline.cache import (
+    RENDER_MODULES,
+    ClipCache,
+    SourceIndex,
+    SourceRoots,
+    cache_key,
+    source_closure,
+    tool_versions,
+)
+from scenes.discovery import discover
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def make_tree(root: Path) -> None:
@@ -22,18 +38,22 @@ def make_tree(root: Path) -> None:
         "lib/deep.py": "VALUE = 1\n",
         "lib/lazy.py": "def g():\n    return 2\n",
         "pipeline/__init__.py": "",
-        "pipeline/worker.py": "",
-        "pipeline/storyboard.py": "",
+        "pipeline/worker.py": "from pipeline.jobs import QUALITIES\n",
+        "pipeline/jobs.py": "QUALITIES = {}\n",
+        "pipeline/storyboard.py": "MESSAGE = 'unknown key'\n",
     }
     for name, text in files.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text)
 
 
+def key_in(root: Path, params=None, quality="low", locale="en") -> str:
+    return cache_key("scenes.demo", "demo", params or {"a": 1}, quality, locale, root=root, tools={})[0]
+
+
 def test_source_closure_follows_relative_lazy_and_transitive_imports(tmp_path):
     make_tree(tmp_path)
-    mods = set(source_closure("scenes.demo", tmp_path))
-    assert mods == {
+    assert set(source_closure("scenes.demo", tmp_path)) == {
         "scenes",
         "scenes.demo",
         "scenes.helper",
@@ -47,29 +67,135 @@ def test_source_closure_follows_relative_lazy_and_transitive_imports(tmp_path):
 
 def test_key_changes_with_every_input_that_matters(tmp_path):
     make_tree(tmp_path)
-
-    def key(params=None, quality="low", locale="en"):
-        return cache_key("scenes.demo", "demo", params or {"a": 1}, quality, locale, root=tmp_path)[0]
-
-    base = key()
-    assert key() == base  # deterministic
-    assert key({"a": 2}) != base
-    assert key(quality="high") != base
-    assert key(locale="zh") != base
+    base = key_in(tmp_path)
+    assert key_in(tmp_path) == base  # deterministic
+    assert key_in(tmp_path, {"a": 2}) != base
+    assert key_in(tmp_path, quality="high") != base
+    assert key_in(tmp_path, locale="zh") != base
     # an edit behind two imports (lib.numbers -> lib.deep) invalidates the clip
     (tmp_path / "lib/deep.py").write_text("VALUE = 2\n")
-    k2 = key()
+    k2 = key_in(tmp_path)
     assert k2 != base
     # a lazily imported helper, too
     (tmp_path / "lib/lazy.py").write_text("def g():\n    return 3\n")
-    k3 = key()
+    k3 = key_in(tmp_path)
     assert k3 != k2
-    # a module the scene does not import does not
+    # and the worker's own imports
+    (tmp_path / "pipeline/jobs.py").write_text("QUALITIES = {'low': 1}\n")
+    k4 = key_in(tmp_path)
+    assert k4 != k3
+    # a module the scene does not import does not; nor does an error message in the storyboard validator
     (tmp_path / "scenes/other.py").write_text("X = 2\n")
-    assert key() == k3
+    (tmp_path / "pipeline/storyboard.py").write_text("MESSAGE = 'unknown key, did you mean'\n")
+    assert key_in(tmp_path) == k4
 
 
-def test_incomplete_cache_entry_is_not_trusted(tmp_path):
+def test_the_real_key_covers_the_renderer_and_not_the_orchestration():
+    """Editing an error message in storyboard.py (or the CLI, the planner, discovery) keeps every clip."""
+    index = SourceIndex()
+    worker = set()
+    for m in RENDER_MODULES:
+        worker |= set(index.closure(m))
+    # scenes.registry: where the worker finds the class the scene module registered
+    assert worker == {
+        "pipeline",
+        "pipeline.worker",
+        "pipeline.jobs",
+        "pipeline.fsutil",
+        "scenes",
+        "scenes.registry",
+    }
+    orchestration = {
+        "pipeline.storyboard",
+        "pipeline.cli",
+        "pipeline.run",
+        "pipeline.plan",
+        "pipeline.executor",
+        "pipeline.plugins",
+        "pipeline.schema",
+        "pipeline.yamlsource",
+        "pipeline.cache",
+        "scenes.discovery",
+    }
+    for spec in discover().values():
+        closure = set(index.closure(spec.module))
+        assert spec.module in closure and spec.params_module in closure
+        assert not closure & orchestration, (spec.scene_id, closure & orchestration)
+
+
+def test_import_lists_are_memoised_by_content(tmp_path):
+    make_tree(tmp_path)
+    memo = tmp_path / "memo.json"
+    first = SourceIndex(SourceRoots(tmp_path), memo=memo)
+    assert "lib.extra" not in first.closure("scenes.demo")
+    first.save()
+    assert memo.is_file() and len(json.loads(memo.read_text())) == 8
+    # the same name with new content is a new memo entry: the new import is seen
+    (tmp_path / "lib/deep.py").write_text("from lib import extra\n")
+    (tmp_path / "lib/extra.py").write_text("E = 1\n")
+    second = SourceIndex(SourceRoots(tmp_path), memo=memo)
+    assert "lib.extra" in second.closure("scenes.demo")
+
+
+def test_plugin_sources_are_found_in_the_plugin_folder_only(tmp_path):
+    make_tree(tmp_path / "project")
+    plugin = tmp_path / "course"
+    (plugin / "my_course").mkdir(parents=True)
+    (plugin / "my_course" / "__init__.py").write_text("")
+    (plugin / "my_course" / "scene.py").write_text("import lib.deep\nfrom my_course import util\n")
+    (plugin / "my_course" / "util.py").write_text("U = 1\n")
+    (plugin / "lib").mkdir()
+    (plugin / "lib" / "deep.py").write_text("shadow = True\n")  # never used: lib is the project's
+    roots = SourceRoots(tmp_path / "project", (("my_course", plugin),))
+    paths = SourceIndex(roots).paths("my_course.scene")
+    assert set(paths) == {"my_course", "my_course.scene", "my_course.util", "lib", "lib.deep"}
+    assert paths["lib.deep"] == tmp_path / "project" / "lib" / "deep.py"
+
+    def key() -> str:
+        return cache_key(
+            "my_course.scene", "course.scene", {}, "low", "en", sources=SourceIndex(roots), tools={}
+        )[0]
+
+    before = key()
+    (plugin / "my_course" / "util.py").write_text("U = 2\n")
+    assert key() != before
+
+
+def test_ffmpeg_version_is_memoised_by_the_binarys_identity(tmp_path, monkeypatch):
+    fake = tmp_path / "ffmpeg"
+    fake.write_text("#!/bin/sh\necho 'ffmpeg version fake-1'\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    known: dict[str, str] = {}
+    assert tool_versions(known)["ffmpeg"] == "ffmpeg version fake-1"
+    assert list(known.values()) == ["ffmpeg version fake-1"]
+    fake.write_text("#!/bin/sh\necho 'ffmpeg version fake-22'\n")  # another binary: asked again
+    assert tool_versions(known)["ffmpeg"] == "ffmpeg version fake-22"
+    assert len(known) == 2
+
+
+def meta(key: str = "abc", **over) -> dict:
+    base = {
+        "key": key,
+        "scene": "fixture.shapes",
+        "params": {},
+        "quality": "low",
+        "locale": "en",
+        "name": "e01_fixture_shapes",
+        "duration": 1.0,
+        "resolution": [854, 480],
+        "fps": 15,
+        "animations": 1,
+        "slides": 1,
+        "frames": [{"file": "frames/00.png", "kind": "slide", "time": 0.5}],
+        "shown": {},
+        "render_seconds": 1.0,
+        "peak_rss_mb": 100.0,
+    }
+    return {**base, **over}
+
+
+def test_incomplete_or_malformed_cache_entry_is_not_trusted(tmp_path):
     cache = ClipCache(tmp_path)
     entry = cache.entry("abc")
     entry.mkdir()
@@ -77,15 +203,25 @@ def test_incomplete_cache_entry_is_not_trusted(tmp_path):
     assert cache.lookup("abc") is None  # meta.json is written last: no meta, no hit
     (entry / "meta.json").write_text("{not json")
     assert cache.lookup("abc") is None
-    (entry / "meta.json").write_text(json.dumps({"duration": 1.0}))
-    assert cache.lookup("abc") == {"duration": 1.0}
+    (entry / "meta.json").write_text(json.dumps({"duration": 1.0}))  # an old or foreign layout
+    assert cache.lookup("abc") is None
+    (entry / "meta.json").write_text(json.dumps(meta()))
+    hit = cache.lookup("abc")
+    assert hit is not None and hit.duration == 1.0 and hit.frames[0].kind == "slide"
     (entry / "clip.mp4").unlink()
     assert cache.lookup("abc") is None
 
 
-def test_sweep_removes_only_folders_of_dead_workers(tmp_path):
-    import os
+@pytest.mark.parametrize("bad", [{"fps": "fast"}, {"frames": [{"file": "x", "kind": "pause", "time": 0}]}])
+def test_metadata_of_the_wrong_type_is_a_miss(tmp_path, bad):
+    cache = ClipCache(tmp_path)
+    (cache.entry("abc")).mkdir()
+    (cache.entry("abc") / "clip.mp4").write_bytes(b"")
+    (cache.entry("abc") / "meta.json").write_text(json.dumps(meta(**bad)))
+    assert cache.lookup("abc") is None
 
+
+def test_sweep_removes_only_folders_of_dead_workers(tmp_path):
     cache = ClipCache(tmp_path)
     dead = tmp_path / ".tmp-abc-999999999"  # no such pid
     alive = tmp_path / f".tmp-def-{os.getpid()}"

@@ -1,5 +1,8 @@
 """A corpus of bad storyboards: each gets exit status 2, one message per problem naming file:line, the key
-path and what was expected (with a did-you-mean for misspellings), and nothing is written."""
+path and what was expected (with a did-you-mean for misspellings), and nothing is written.
+
+The corpus uses the fixture scenes (``plugins: [tests.pipeline.fixture_scenes]``), never lecture scenes, so
+editing a lecture cannot break it."""
 
 from __future__ import annotations
 
@@ -22,8 +25,8 @@ EXPECTED: dict[str, list[tuple[int | None, list[str]]]] = {
             4,
             [
                 "scenes[1].scene",
-                "unknown scene id 'mamba.selective_scna'",
-                "did you mean 'mamba.selective_scan'?",
+                "unknown scene id 'fixture.tokesn'",
+                "did you mean 'fixture.tokens'?",
             ],
         )
     ],
@@ -50,8 +53,42 @@ EXPECTED: dict[str, list[tuple[int | None, list[str]]]] = {
     "many_problems.yaml": [
         (2, ["quality", "'hi'"]),
         (5, ["scenes[0].params.delta", "greater than 0"]),
-        (6, ["scenes[1].scene", "unknown scene id 'mamba.nope'", "known ids:"]),
+        (6, ["scenes[1].scene", "unknown scene id 'fixture.unknown'", "known ids:"]),
         (8, ["scenes[2].params.colour", "unknown key 'colour'"]),
+    ],
+    "plugin_missing.yaml": [
+        (4, ["plugins[1]", "cannot import plugin 'tests.pipeline.no_such_plugin'", "No module named"])
+    ],
+    "plugin_bad_name.yaml": [(2, ["plugins[1]", "should match pattern", "'../elsewhere/scenes'"])],
+    "plugin_clash.yaml": [
+        (
+            4,
+            [
+                "plugins[1]",
+                "scene id 'fixture.shapes' defined twice",
+                "by tests.pipeline.fixture_scenes.fixture.params.shapes and by "
+                "tests.pipeline.broken_plugins.clash.fixture.params.shapes",
+            ],
+        )
+    ],
+    "plugin_orphans.yaml": [
+        (
+            3,
+            [
+                "plugins[0]",
+                "params/ghost.py defines the parameters of scene 't.ghost'",
+                "t/ghost.py does not exist",
+            ],
+        ),
+        (
+            4,
+            [
+                "plugins[1]",
+                "t/lonely.py registers scene 't.lonely'",
+                "no params module",
+                "t/params/lonely.py",
+            ],
+        ),
     ],
 }
 
@@ -99,9 +136,12 @@ def test_real_process_exit_status_is_2(tmp_path):
     assert not (tmp_path / "o").exists()
 
 
+PLUGIN = "plugins: [tests.pipeline.fixture_scenes]\n"
+
+
 def test_bad_only_selection_is_an_error(tmp_path, capsys):
     board = tmp_path / "ok.yaml"
-    board.write_text("title: t\nscenes:\n  - scene: mamba.discretization\n")
+    board.write_text("title: t\nscenes:\n  - scene: fixture.steps\n" + PLUGIN)
     assert main([str(board), "--only", "7", "-o", str(tmp_path / "o")]) == 2
     assert "not an entry index" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
@@ -109,17 +149,37 @@ def test_bad_only_selection_is_an_error(tmp_path, capsys):
 
 def test_valid_storyboard_parses_with_defaults(tmp_path):
     board = tmp_path / "My Lecture.yaml"
-    board.write_text("title: t\nscenes:\n  - scene: mamba.discretization\n    params: {delta: 0.2}\n")
+    board.write_text("title: t\nscenes:\n  - scene: fixture.steps\n    params: {delta: 0.2}\n" + PLUGIN)
     sb = parse_storyboard(board)
     assert sb.name == "my-lecture" and sb.locale == "en" and sb.quality == "high"
-    assert sb.entries[0].params.delta == 0.2 and sb.entries[0].params.steps == 16
-    assert sb.entries[0].chapter  # defaults to the scene's summary
+    assert sb.entries[0].params.delta == 0.2 and sb.entries[0].params.steps == 8
+    # the chapter defaults to the summary: the first line of the params module's docstring
+    assert sb.entries[0].chapter.startswith("Steps: a step size and a number of steps, with a cross-field")
+    assert sb.plugins == ("tests.pipeline.fixture_scenes",)
+
+
+def test_params_are_validated_once(tmp_path, monkeypatch):
+    """The storyboard's entries carry the models validated while collecting problems (no second pass)."""
+    from tests.pipeline.fixture_scenes.fixture.params.steps import Params
+
+    calls = []
+    original = Params.model_validate.__func__
+
+    def counting(cls, *args, **kwargs):
+        calls.append(args[0])
+        return original(cls, *args, **kwargs)
+
+    monkeypatch.setattr(Params, "model_validate", classmethod(counting))
+    board = tmp_path / "b.yaml"
+    board.write_text("title: t\nscenes:\n  - scene: fixture.steps\n    params: {steps: 5}\n" + PLUGIN)
+    sb = parse_storyboard(board)
+    assert calls == [{"steps": 5}] and sb.entries[0].params.steps == 5
 
 
 def test_only_suggests_a_close_scene_id_and_not_a_mere_prefix_match(tmp_path, capsys):
     board = tmp_path / "two.yaml"
-    board.write_text("title: t\nscenes:\n  - scene: mamba.discretization\n  - scene: mamba.selective_scan\n")
-    assert main([str(board), "--only", "mamba.selective_scna", "-o", str(tmp_path / "o")]) == 2
-    assert "did you mean 'mamba.selective_scan'?" in capsys.readouterr().err
-    assert main([str(board), "--only", "mamba.nope", "-o", str(tmp_path / "o")]) == 2
+    board.write_text("title: t\nscenes:\n  - scene: fixture.steps\n  - scene: fixture.tokens\n" + PLUGIN)
+    assert main([str(board), "--only", "fixture.tokesn", "-o", str(tmp_path / "o")]) == 2
+    assert "did you mean 'fixture.tokens'?" in capsys.readouterr().err
+    assert main([str(board), "--only", "fixture.unknown", "-o", str(tmp_path / "o")]) == 2
     assert "did you mean" not in capsys.readouterr().err
