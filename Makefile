@@ -30,17 +30,21 @@ slides: setup
 # Two workers; files stay whole on one worker (module fixtures, memoised fast-mode scene runs).
 PYTEST := $(PY) -m pytest -q -n $(JOBS) --dist loadfile
 
+# mypy checks the files listed under [tool.mypy] in pyproject.toml
 test: setup
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	$(PYTEST)
 
 test-fast: setup
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	$(PYTEST) -m "not render"
 
 lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 schema: setup
 	$(PY) render.py --schema > storyboards/schema.json.tmp && mv storyboards/schema.json.tmp storyboards/schema.json

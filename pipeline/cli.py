@@ -8,10 +8,15 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.cache import ROOT
 from pipeline.jobs import QUALITIES
 from pipeline.plan import DEFAULT_TIMEOUT
+
+if TYPE_CHECKING:  # imported where needed: --help and --list stay quick
+    from pipeline.storyboard import Storyboard
+    from scenes.discovery import SceneSpec
 
 EPILOG = """\
 examples:
@@ -109,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _select(only: list[str], board) -> tuple[set[int] | None, list[str]]:
+def _select(only: list[str], board: Storyboard) -> tuple[set[int] | None, list[str]]:
     if not only:
         return None, []
     from pipeline.storyboard import did_you_mean
@@ -135,7 +140,7 @@ class _PluginError(Exception):
     pass
 
 
-def _registry(storyboard: Path | None) -> dict:
+def _registry(storyboard: Path | None) -> dict[str, SceneSpec]:
     """The built-in scenes, plus the plugins of ``storyboard`` if one is given (its entries unchecked)."""
     from pipeline.plugins import load_scenes
     from pipeline.yamlsource import YamlSyntaxError, load_yaml

@@ -40,7 +40,7 @@ class JobResult:
 ProgressFn = Callable[[Job, str, dict[str, Any]], None]
 
 # running workers: each has its own process group, so Ctrl-C reaches them only through run_jobs
-_LIVE: set[subprocess.Popen] = set()
+_LIVE: set[subprocess.Popen[str]] = set()
 _LIVE_LOCK = threading.Lock()
 
 
@@ -112,7 +112,7 @@ def run_job(job: Job, on_event: ProgressFn, timeout: float | None = None) -> Job
     return JobResult(job, "rendered", seconds, meta)
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
+def _kill_group(proc: subprocess.Popen[str]) -> None:
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except ProcessLookupError:

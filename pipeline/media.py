@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from pipeline.fsutil import atomic_path
 
@@ -37,7 +38,7 @@ class ClipInfo:
     duration: float
 
     @property
-    def signature(self) -> tuple:
+    def signature(self) -> tuple[object, ...]:
         """What must match for the concat demuxer to copy streams safely."""
         return (self.codec, self.width, self.height, self.fps, self.time_base, self.pix_fmt, self.has_audio)
 
@@ -106,7 +107,14 @@ def _ffmetadata(title: str, chapters: list[tuple[str, float, float]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def stitch(clips: list[Path], dest: Path, title: str, chapter_names: list[str]) -> dict:
+@dataclass(frozen=True)
+class Stitched:
+    method: Literal["copy", "reencode"]  # stream copy when every clip matches, else one re-encode
+    starts: list[float]  # where each clip starts in the video, seconds
+    duration: float
+
+
+def stitch(clips: list[Path], dest: Path, title: str, chapter_names: list[str]) -> Stitched:
     """Concatenate ``clips`` into ``dest`` with chapter markers; return how it was done."""
     infos = [probe(c) for c in clips]
     starts, t = [], 0.0
@@ -152,7 +160,7 @@ def stitch(clips: list[Path], dest: Path, title: str, chapter_names: list[str]) 
             )
         else:
             _reencode(infos, meta, tmp)
-    return {"method": "copy" if same else "reencode", "starts": starts, "duration": t}
+    return Stitched("copy" if same else "reencode", starts, t)
 
 
 def _quote(p: Path) -> str:

@@ -18,7 +18,7 @@ FONT_PATHS = (
 )
 
 
-def _font(size: int):
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     for p in FONT_PATHS:
         if Path(p).is_file():
             return ImageFont.truetype(p, size)
@@ -34,7 +34,7 @@ def contact_sheet(rows: list[tuple[str, list[Path]]], dest: Path, title: str) ->
         for p in paths:
             im = Image.open(p).convert("RGB")
             thumb_h = round(THUMB_W * im.height / im.width)
-            imgs.append(im.resize((THUMB_W, thumb_h), Image.LANCZOS))
+            imgs.append(im.resize((THUMB_W, thumb_h), Image.Resampling.LANCZOS))
         thumbs.append((label, imgs))
     width = PAD + COLS * (THUMB_W + PAD)
     height = PAD + 44

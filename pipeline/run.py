@@ -199,7 +199,7 @@ def _assemble(plan: Plan, metas: list[ClipMeta], results: dict[int, JobResult], 
     info = stitch(clips, video, board.title, [j.chapter for j in jobs])
     stitch_seconds = time.perf_counter() - t0
     entries = []
-    for job, meta, start in zip(jobs, metas, info["starts"], strict=True):
+    for job, meta, start in zip(jobs, metas, info.starts, strict=True):
         r = results.get(job.index)
         entries.append(
             {
@@ -224,8 +224,8 @@ def _assemble(plan: Plan, metas: list[ClipMeta], results: dict[int, JobResult], 
         "locale": settings.locale,
         "quality": settings.quality,
         "video": video.name,
-        "duration": round(info["duration"], 3),
-        "stitch": {"method": info["method"], "seconds": round(stitch_seconds, 3)},
+        "duration": round(info.duration, 3),
+        "stitch": {"method": info.method, "seconds": round(stitch_seconds, 3)},
         "chapters": [{"title": e["chapter"], "start": e["start"]} for e in entries],
         "keys": keys,
         "entries": entries,
@@ -251,7 +251,7 @@ def _preview(plan: Plan, metas: list[ClipMeta], out_dir: Path) -> Path:
     return contact_sheet(rows, out_dir / "contact_sheet.png", plan.board.title)
 
 
-def _read_json(path: Path) -> dict | None:
+def _read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -22,6 +22,7 @@ from scenes.discovery import SceneSpec
 from scenes.registry import SceneParams
 
 Locale = Literal["en", "zh"]
+Loc = tuple[str | int, ...]  # a key path: ("scenes", 2, "params", "delta")
 PLUGIN_NAME = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$"  # a dotted Python name: my_course.scenes
 PluginName = Annotated[str, Field(pattern=PLUGIN_NAME)]
 
@@ -104,7 +105,7 @@ def did_you_mean(word: str, choices: list[str]) -> str | None:
 
 
 def _problems_from(
-    err: ValidationError, doc: YamlDocument, prefix: tuple, fields_for: Callable[[tuple], list[str]]
+    err: ValidationError, doc: YamlDocument, prefix: Loc, fields_for: Callable[[Loc], list[str]]
 ) -> list[Problem]:
     out: list[Problem] = []
     for e in err.errors():
@@ -158,7 +159,7 @@ def parse_storyboard(path: Path) -> Storyboard:
     return Storyboard(path, board.title, name, board.locale, board.quality, entries, tuple(board.plugins))
 
 
-def _board_fields(loc: tuple) -> list[str]:
+def _board_fields(loc: Loc) -> list[str]:
     return list(StoryboardModel.model_fields if len(loc) == 1 else EntryModel.model_fields)
 
 
@@ -197,12 +198,14 @@ def _check_entries(
         if not isinstance(params, dict):
             continue
         model = registry[scene_id].params
+
+        def fields(_loc: Loc, m: type[SceneParams] = model) -> list[str]:
+            return list(m.model_fields)
+
         try:
             validated[i] = model.model_validate(params)
         except ValidationError as err:
-            problems += _problems_from(
-                err, doc, (*base, "params"), lambda _loc, m=model: list(m.model_fields)
-            )
+            problems += _problems_from(err, doc, (*base, "params"), fields)
     return problems, validated
 
 

@@ -42,7 +42,8 @@ def render(job: Job, events: Events) -> ClipMeta:
     from scenes.registry import scene_class
 
     importlib.import_module(job.module)
-    cls = scene_class(job.scene_id)
+    # a LectureScene subclass, typed loosely: importing scenes.base here would load Manim with this module
+    cls: Any = scene_class(job.scene_id)
     params = cls.Params.model_validate(job.params)
 
     tmp = tmp_dir(job)
@@ -50,7 +51,7 @@ def render(job: Job, events: Events) -> ClipMeta:
     (tmp / "frames").mkdir(parents=True)
     frames: list[FrameRecord] = []
 
-    def save_frame(scene, kind: str, index: int) -> None:
+    def save_frame(scene: Any, kind: str, index: int) -> None:
         if kind not in ("slide", "end"):
             return
         path = tmp / "frames" / f"{len(frames):02d}.png"
@@ -60,7 +61,7 @@ def render(job: Job, events: Events) -> ClipMeta:
 
     plays = 0
 
-    def on_play(scene) -> None:
+    def on_play(scene: Any) -> None:
         nonlocal plays
         plays += 1
         events.emit("play", n=plays, t=round(scene.renderer.time, 2))
@@ -143,11 +144,11 @@ def _bound_frame_queue() -> None:
     if getattr(init, "bounded", False):
         return
 
-    def bounded(self, *args: Any, frame_queue_size: int = 0, **kwargs: Any) -> None:
-        init(self, *args, frame_queue_size=frame_queue_size or FRAME_QUEUE, **kwargs)
+    def bounded(self: Any, *args: Any, frame_queue_size: int = 0, **kwargs: Any) -> None:
+        init(self, *args, frame_queue_size=frame_queue_size or FRAME_QUEUE, **kwargs)  # type: ignore[misc]
 
     bounded.bounded = True  # type: ignore[attr-defined]
-    sfw._PartialMovieEncodeJob.__init__ = bounded
+    sfw._PartialMovieEncodeJob.__init__ = bounded  # type: ignore[method-assign]
 
 
 def _copy_svgs(src: Path, dest: Path) -> None:

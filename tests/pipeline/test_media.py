@@ -45,7 +45,7 @@ def test_matching_clips_are_copied(tmp_path):
     clips = [clip(tmp_path / "a.mp4", 1.0), clip(tmp_path / "b.mp4", 2.0)]
     out = tmp_path / "out" / "video.mp4"
     info = stitch(clips, out, "Title", ["first", "second"])
-    assert info["method"] == "copy"
+    assert info.method == "copy"
     assert [frame_count(c) for c in clips] == [15, 30]
     assert frame_count(out) == 45
     assert [t for _, t in chapters(out)] == ["first", "second"]
@@ -58,7 +58,7 @@ def test_mismatched_clips_are_reencoded_to_one_format(tmp_path):
     b = clip(tmp_path / "b.mp4", 1.0, size="640x360", rate=30, audio=True)
     out = tmp_path / "video.mp4"
     info = stitch([a, b], out, "Mixed", ["a", "b"])
-    assert info["method"] == "reencode"
+    assert info.method == "reencode"
     p = probe(out)
     assert (p.width, p.height, p.fps) == (320, 240, "15/1")
     assert p.has_audio
