@@ -191,8 +191,6 @@ def main(argv: list[str] | None = None) -> int:
         print("render.py: error: --timeout must be a positive number of seconds", file=sys.stderr)
         return 2
 
-    from rich.console import Console
-
     from pipeline.plan import Settings
     from pipeline.run import RunOptions, run_storyboard
     from pipeline.storyboard import StoryboardError, parse_storyboard
@@ -233,4 +231,4 @@ def main(argv: list[str] | None = None) -> int:
         preview=args.preview,
         use_cache=not args.no_cache,
     )
-    return run_storyboard(board, settings, opts, Console(stderr=False))
+    return run_storyboard(board, settings, opts)

@@ -12,11 +12,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
-
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pipeline.executor import JobResult, run_jobs
 from pipeline.fsutil import link_or_copy, write_text_atomic
@@ -25,6 +21,9 @@ from pipeline.media import MediaError, stitch
 from pipeline.plan import Plan, Settings, make_plan
 from pipeline.slides import SlidesError, export_deck
 from pipeline.storyboard import Storyboard
+
+if TYPE_CHECKING:  # rich is imported when there is something to show: a cached re-run prints one line
+    from rich.console import Console
 
 
 @dataclass(frozen=True)
@@ -37,13 +36,18 @@ class RunOptions:
     use_cache: bool = True
 
 
-def run_storyboard(board: Storyboard, settings: Settings, opts: RunOptions, console: Console) -> int:
-    """Render ``board``; return the process exit status (0 ok, 1 if an entry or a later step failed)."""
+def run_storyboard(
+    board: Storyboard, settings: Settings, opts: RunOptions, console: Console | None = None
+) -> int:
+    """Render ``board``; return the process exit status (0 ok, 1 if an entry or a later step failed).
+
+    Output goes to ``console`` (default: a rich console on stdout, made only when needed).
+    """
     t_start = time.perf_counter()
     plan = make_plan(board, settings, opts.only, opts.use_cache)
     out_dir = settings.output_dir / board.name
     if opts.dry_run:
-        _print_plan(plan, console)
+        _print_plan(plan, console or _console())
         return 0
 
     cache = plan.cache
@@ -54,6 +58,7 @@ def run_storyboard(board: Storyboard, settings: Settings, opts: RunOptions, cons
         timings = _read_json(settings.cache_dir / "timings.json") or {}
         # longest first: with N workers the run ends when the slowest entry does, so start it early
         todo.sort(key=lambda j: -timings.get(f"{j.scene_id}@{j.quality}", 0.0))
+        console = console or _console()
         rendered = _render_with_progress(todo, opts.jobs, settings.timeout, console)
         results.update({r.job.index: r for r in rendered})
         timings.update(
@@ -103,6 +108,12 @@ def run_storyboard(board: Storyboard, settings: Settings, opts: RunOptions, cons
         ],
     }
     write_text_atomic(out_dir / "last_run.json", json.dumps(report, indent=2, ensure_ascii=False))
+    seconds = time.perf_counter() - t_start
+    if console is None and video and not (errors or notes) and all(r.status == "cached" for r in ordered):
+        # nothing was rendered and nothing failed: a table of "cached" rows would say no more than this
+        print(f"{len(ordered)} entries, all cached: nothing to render. video: {video}")
+        return 0
+    console = console or _console()
     _print_summary(ordered, console)
     if video and not errors:
         console.print(f"[bold green]video:[/] {video}")
@@ -110,8 +121,14 @@ def run_storyboard(board: Storyboard, settings: Settings, opts: RunOptions, cons
         console.print(n)
     for err in errors:
         console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)  # one line each
-    console.print(f"total {time.perf_counter() - t_start:.1f} s")
+    console.print(f"total {seconds:.1f} s")
     return 1 if errors or any(r.status == "failed" for r in ordered) else 0
+
+
+def _console() -> Console:
+    from rich.console import Console
+
+    return Console()
 
 
 T = TypeVar("T")
@@ -136,6 +153,8 @@ def _step(name: str, fn: Callable[[], T], out_dir: Path, errors: list[str]) -> T
 def _render_with_progress(
     jobs: list[Job], n_workers: int, timeout: float, console: Console
 ) -> list[JobResult]:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn  # only when rendering
+
     progress = Progress(
         TextColumn("{task.description:<34}"),
         BarColumn(bar_width=24),
@@ -259,6 +278,8 @@ def _read_json(path: Path) -> Any:
 
 
 def _print_plan(plan: Plan, console: Console) -> None:
+    from rich.table import Table
+
     board, settings = plan.board, plan.settings
     table = Table(title=f"{board.title} — plan ({settings.quality}, {settings.locale})")
     for col in ("#", "scene", "chapter", "action", "key"):
@@ -279,6 +300,8 @@ def _print_plan(plan: Plan, console: Console) -> None:
 
 
 def _print_summary(results: list[JobResult], console: Console) -> None:
+    from rich.table import Table
+
     table = Table(title="render summary")
     for col in ("#", "entry", "status", "seconds", "clip s", "peak MB", "log"):
         table.add_column(col)

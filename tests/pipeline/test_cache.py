@@ -12,11 +12,13 @@ from pathlib import Path
 import pytest
 
 from pipeline.cache import (
+    DISTRIBUTIONS,
     RENDER_MODULES,
     ClipCache,
     SourceIndex,
     SourceRoots,
     cache_key,
+    distribution_versions,
     source_closure,
     tool_versions,
 )
@@ -172,6 +174,13 @@ def test_ffmpeg_version_is_memoised_by_the_binarys_identity(tmp_path, monkeypatc
     fake.write_text("#!/bin/sh\necho 'ffmpeg version fake-22'\n")  # another binary: asked again
     assert tool_versions(known)["ffmpeg"] == "ffmpeg version fake-22"
     assert len(known) == 2
+
+
+def test_distribution_versions_agree_with_importlib_metadata():
+    from importlib import metadata
+
+    found = distribution_versions((*DISTRIBUTIONS, "no-such-distribution"))
+    assert found == {**{d: metadata.version(d) for d in DISTRIBUTIONS}, "no-such-distribution": "missing"}
 
 
 def meta(key: str = "abc", **over) -> dict:

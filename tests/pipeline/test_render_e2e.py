@@ -111,6 +111,7 @@ def test_second_run_is_fully_cached(ws):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert [e["status"] for e in last_run(ws["out"])["entries"]] == ["cached", "cached"]
     assert (ws["out"] / "tiny.mp4").stat().st_mtime_ns == before  # nothing changed, nothing rewritten
+    assert proc.stdout.startswith("2 entries, all cached: nothing to render.")  # one line, no table
 
 
 def test_a_cached_run_and_a_dry_run_never_import_manim(ws):
