@@ -144,7 +144,7 @@ def _pair(v: int | Sequence[int], what: str) -> tuple[int, int]:
     t = tuple(v)
     if len(t) != 2 or not all(isinstance(i, int) for i in t):
         raise ValueError(f"{what} must be an int or a pair of ints, got {v!r}")
-    return t  # type: ignore[return-value]
+    return t[0], t[1]
 
 
 def _positive(**kw: int) -> None:

@@ -34,7 +34,14 @@ def _bool(**kw: Any) -> None:
             raise ReportError(f"{k} must be True or False, got {v!r}")
 
 
-def _linear(shape: Shape, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None):
+def _linear(
+    shape: Shape,
+    in_features: int,
+    out_features: int,
+    bias: bool = True,
+    device: Any = None,
+    dtype: Any = None,
+) -> C.LayerCost:
     _bool(bias=bias)
     return C.linear_cost(in_features, out_features, shape, bias, "Linear")
 
@@ -50,9 +57,9 @@ def _conv2d(
     groups: int = 1,
     bias: bool = True,
     padding_mode: str = "zeros",
-    device=None,
-    dtype=None,
-):
+    device: Any = None,
+    dtype: Any = None,
+) -> C.LayerCost:
     _bool(bias=bias)
     if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
         raise ReportError(
@@ -73,7 +80,7 @@ def _maxpool2d(
     dilation: Any = 1,
     return_indices: bool = False,
     ceil_mode: bool = False,
-):
+) -> C.LayerCost:
     _bool(return_indices=return_indices, ceil_mode=ceil_mode)
     return C.pool2d_cost("max", kernel_size, shape, stride, padding, dilation, ceil_mode, "MaxPool2d")
 
@@ -86,7 +93,7 @@ def _avgpool2d(
     ceil_mode: bool = False,
     count_include_pad: bool = True,
     divisor_override: int | None = None,
-):
+) -> C.LayerCost:
     _bool(ceil_mode=ceil_mode, count_include_pad=count_include_pad)
     return C.pool2d_cost("avg", kernel_size, shape, stride, padding, 1, ceil_mode, "AvgPool2d")
 
@@ -98,9 +105,9 @@ def _batchnorm2d(
     momentum: float | None = 0.1,
     affine: bool = True,
     track_running_stats: bool = True,
-    device=None,
-    dtype=None,
-):
+    device: Any = None,
+    dtype: Any = None,
+) -> C.LayerCost:
     _bool(affine=affine, track_running_stats=track_running_stats)
     return C.batchnorm2d_cost(num_features, shape, affine, "BatchNorm2d")
 
@@ -111,9 +118,9 @@ def _layernorm(
     eps: float = 1e-5,
     elementwise_affine: bool = True,
     bias: bool = True,
-    device=None,
-    dtype=None,
-):
+    device: Any = None,
+    dtype: Any = None,
+) -> C.LayerCost:
     _bool(elementwise_affine=elementwise_affine, bias=bias)
     return C.layernorm_cost(normalized_shape, shape, elementwise_affine, bias, "LayerNorm")
 
@@ -123,28 +130,28 @@ def _rmsnorm(
     normalized_shape: int,
     eps: float | None = None,
     elementwise_affine: bool = True,
-    device=None,
-    dtype=None,
-):
+    device: Any = None,
+    dtype: Any = None,
+) -> C.LayerCost:
     _bool(elementwise_affine=elementwise_affine)
     return C.rmsnorm_cost(normalized_shape, shape, elementwise_affine, "RMSNorm")
 
 
 def _act(kind: str, name: str) -> Callable[..., C.LayerCost]:
-    def build(shape: Shape, inplace: bool = False):
+    def build(shape: Shape, inplace: bool = False) -> C.LayerCost:
         _bool(inplace=inplace)
         return C.activation_cost(kind, shape, name)
 
     return build
 
 
-def _gelu(shape: Shape, approximate: str = "none"):
+def _gelu(shape: Shape, approximate: str = "none") -> C.LayerCost:
     if approximate not in ("none", "tanh"):
         raise ReportError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
     return C.activation_cost("gelu" if approximate == "none" else "gelu_tanh", shape, "GELU")
 
 
-def _flatten(shape: Shape, start_dim: int = 1, end_dim: int = -1):
+def _flatten(shape: Shape, start_dim: int = 1, end_dim: int = -1) -> C.LayerCost:
     return C.flatten_cost(shape, start_dim, end_dim)
 
 
@@ -157,9 +164,9 @@ def _embedding(
     norm_type: float = 2.0,
     scale_grad_by_freq: bool = False,
     sparse: bool = False,
-    device=None,
-    dtype=None,
-):
+    device: Any = None,
+    dtype: Any = None,
+) -> C.LayerCost:
     return C.embedding_cost(num_embeddings, embedding_dim, shape, "Embedding")
 
 
@@ -175,9 +182,9 @@ def _rnn_like(mode: str) -> Callable[..., C.LayerCost]:
         bidirectional: bool = False,
         proj_size: int = 0,
         nonlinearity: str = "tanh",
-        device=None,
-        dtype=None,
-    ):
+        device: Any = None,
+        dtype: Any = None,
+    ) -> C.LayerCost:
         _bool(bias=bias, batch_first=batch_first, bidirectional=bidirectional)
         _no(mode, proj_size=(proj_size, 0))
         if mode != "RNN" and nonlinearity != "tanh":
@@ -207,9 +214,9 @@ def _mha(
     kdim: int | None = None,
     vdim: int | None = None,
     batch_first: bool = False,
-    device=None,
-    dtype=None,
-):
+    device: Any = None,
+    dtype: Any = None,
+) -> C.LayerCost:
     _bool(bias=bias, batch_first=batch_first)
     _no("MultiheadAttention", add_bias_kv=(add_bias_kv, False), add_zero_attn=(add_zero_attn, False))
     for k, v in (("kdim", kdim), ("vdim", vdim)):

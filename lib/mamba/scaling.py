@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lib.arithmetic.cost import attention_cost, mamba_block_cost
+from lib.arithmetic.cost import LayerCost, attention_cost, mamba_block_cost
 from lib.mamba.ssm import selective_scan_sequential
 from lib.transformer.attention import causal_mask, scaled_dot_product_attention
 
@@ -96,10 +96,10 @@ def cost_scaling(
     the CUDA kernel does, so no B·T·D·N tensor is stored.
     """
 
-    def attn(t: int):
+    def attn(t: int) -> LayerCost:
         return attention_cost(t, d_model, n_heads, batch)
 
-    def mamba(t: int):
+    def mamba(t: int) -> LayerCost:
         return mamba_block_cost(
             d_model, d_state, d_conv, expand, seq_len=t, batch=batch, fused_scan=fused_scan
         )
@@ -244,10 +244,21 @@ def measure_scaling(
     )
 
 
-def _time_lengths(lengths, d_head, d_inner, d_state, repeats, budget_s, seed, causal, timer):
+def _time_lengths(
+    lengths: Sequence[int],
+    d_head: int,
+    d_inner: int,
+    d_state: int,
+    repeats: int,
+    budget_s: float,
+    seed: int,
+    causal: bool,
+    timer: Callable[[], float],
+) -> tuple[list[float], list[float]]:
     rng = np.random.default_rng(seed)
     A = -(0.1 + 0.5 * rng.random((d_inner, d_state)))  # (D, N)
-    attention_s, scan_s = [], []
+    attention_s: list[float] = []
+    scan_s: list[float] = []
     for i, T in enumerate(lengths):
         q, k, v = (rng.standard_normal((T, d_head)) for _ in range(3))  # (T, d_head) each
         mask = causal_mask(T) if causal else None  # (T, T)
@@ -255,10 +266,14 @@ def _time_lengths(lengths, d_head, d_inner, d_state, repeats, budget_s, seed, ca
         delta = 0.01 + 0.1 * rng.random((T, d_inner))  # (T, D)
         B, C = rng.standard_normal((T, d_state)), rng.standard_normal((T, d_state))  # (T, N) each
 
-        def attend(q=q, k=k, v=v, mask=mask):
+        def attend(
+            q: np.ndarray = q, k: np.ndarray = k, v: np.ndarray = v, mask: np.ndarray | None = mask
+        ) -> object:
             return scaled_dot_product_attention(q, k, v, mask=mask)
 
-        def scan(x=x, delta=delta, B=B, C=C):
+        def scan(
+            x: np.ndarray = x, delta: np.ndarray = delta, B: np.ndarray = B, C: np.ndarray = C
+        ) -> object:
             return selective_scan_sequential(x, delta, A, B, C)
 
         if i == 0:

@@ -30,7 +30,7 @@ class ToySelectiveSSM:
     A: np.ndarray  # (D, N) negative reals
     sel: SelectiveParams  # Δ (L, D), B (L, N), C (L, N)
     scan: ScanResult  # Ā_t, B̄_t x_t, h_t, y_t
-    discretization: str
+    discretization: SelectiveMethod
 
 
 def tokenize(sentence: str) -> tuple[str, ...]:

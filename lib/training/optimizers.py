@@ -100,12 +100,12 @@ def _adam_core(
     t = state.step + 1
     m = state.exp_avg + (1 - b1) * (g - state.exp_avg)  # (...)  m_t = β1 m + (1−β1) g  (torch lerp)
     v = b2 * state.exp_avg_sq + (1 - b2) * g * g  # (...)  v_t = β2 v + (1−β2) g²
-    vmax = None
+    vmax: np.ndarray | None = None
+    v_used = v  # (...)
     if amsgrad:
         prev = state.max_exp_avg_sq if state.max_exp_avg_sq is not None else np.zeros_like(v)  # (...)
-        vmax = np.maximum(prev, v)  # (...)
+        vmax = v_used = np.maximum(prev, v)  # (...)  AMSGrad: the running max of v_t
     bc1, bc2 = 1 - b1**t, 1 - b2**t
-    v_used = vmax if amsgrad else v  # (...)
     denom = np.sqrt(v_used) / np.sqrt(bc2) + eps  # (...)  √v̂_t + ε
     new = params - (lr / bc1) * m / denom  # (...)  θ ← θ − α m̂ / (√v̂ + ε)
     return AdamStep(new, AdamState(t, m, v, vmax), m / bc1, v_used / bc2, new - params)

@@ -14,6 +14,7 @@ torch computes them); tests check both forms against each other and against torc
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,7 +99,7 @@ class LRTrace:
     warmup_steps: int = 0  # 0 unless the schedule has a warmup phase (to shade it in a scene)
 
 
-_SCHEDULES = {
+_SCHEDULES: dict[str, Callable[..., np.ndarray]] = {
     "warmup_cosine": warmup_cosine_lr,
     "cosine": cosine_annealing_lr,
     "step": step_lr,
