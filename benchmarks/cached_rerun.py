@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import statistics
 import subprocess
@@ -70,7 +71,7 @@ def main() -> None:
     cmd = [sys.executable, "render.py", args.storyboard, "-o", args.output]
     cmd += ["-q", args.quality] if args.quality else []
     _, _, dry = timed([*cmd, "--dry-run"])
-    if " 0 to render," not in dry.stdout:
+    if not re.search(r"^0 to render,", dry.stdout, re.MULTILINE):
         print("not everything is cached: rendering once first ...", flush=True)
         wall, _, _ = timed([*cmd, "--jobs", str(args.jobs)])
         print(f"  rendered in {wall:.0f} s")

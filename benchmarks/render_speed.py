@@ -12,7 +12,7 @@
    peak resident memory (from its manifest entry).
 
 Results are printed and written to benchmarks/results.json. Timings are measurements of this machine, not
-assertions: the targets are in DEVELOPERS.md.
+assertions: the figures and targets are in the README.
 """
 
 from __future__ import annotations

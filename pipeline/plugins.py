@@ -83,6 +83,7 @@ def source_roots(plugins: Sequence[str]) -> SourceRoots:
         top = name.partition(".")[0]
         module = sys.modules.get(top)
         paths = list(getattr(module, "__path__", ()))
-        if paths and not Path(paths[0]).resolve().is_relative_to(ROOT):
-            folders.append((top, Path(paths[0]).resolve().parent))
+        folder = Path(paths[0]).resolve().parent if paths else None
+        if folder is not None and folder != ROOT:  # e.g. storyboards/ holding my_course/
+            folders.append((top, folder))
     return SourceRoots(ROOT, tuple(dict.fromkeys(folders)))

@@ -81,3 +81,17 @@ def test_a_plugin_scene_renders_and_its_sources_key_the_clip(course):
     proc = render(course)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert frame_count(video) == 2 * round(0.6 * 15)
+
+
+def test_plugin_sources_are_looked_up_where_the_plugin_was_imported_from(monkeypatch):
+    """A plugin inside this repository's tree but not at its top (storyboards/my_course) is still hashed."""
+    import types
+
+    from pipeline.cache import SourceRoots
+    from pipeline.plugins import source_roots
+
+    inside = ROOT / "storyboards" / "fake_course"
+    monkeypatch.setitem(sys.modules, "fake_course", types.SimpleNamespace(__path__=[str(inside)]))
+    assert source_roots(["fake_course.scenes"]) == SourceRoots(ROOT, (("fake_course", ROOT / "storyboards"),))
+    # a plugin that is a package of the project itself needs no extra root
+    assert source_roots(["tests.pipeline.fixture_scenes"]) == SourceRoots(ROOT, ())
