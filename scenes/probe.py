@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from manim import DecimalNumber, Mobject
+from manim import DecimalNumber, MathTex, Mobject
+from manim.mobject.text.tex_mobject import MathTexPart
 
 from scenes.kit.record import tag_of
 from scenes.layout import TEXT_TYPES, is_visible
@@ -35,13 +36,15 @@ from scenes.layout import TEXT_TYPES, is_visible
 
 @dataclass(frozen=True)
 class Drawn:
-    """One reading on screen: ``key`` and ``index`` name the quantity, ``value`` is what it stands for and
-    ``text`` the exact string drawn (``None`` for a mark without text, e.g. a plotted dot)."""
+    """One reading on screen: ``key`` and ``index`` name the quantity, ``value`` is what it stands for,
+    ``text`` the exact string drawn (``None`` for a mark without text, e.g. a plotted dot) and ``center``
+    where it is drawn (scene units, at this pause), so a test can check *where* as well as *what*."""
 
     key: str
     index: tuple[Hashable, ...]
     value: Any
     text: str | None
+    center: tuple[float, float] | None = None
 
 
 class UnknownKey(KeyError):
@@ -53,6 +56,8 @@ class UnknownKey(KeyError):
 
 def drawn_string(m: Mobject) -> str | None:
     """The string a text-like mobject shows (a group: its visible text parts joined by a space)."""
+    if isinstance(m, MathTexPart):  # one part of a formula (a tagged number of scenes.kit.formula)
+        return m.tex_string
     if isinstance(m, DecimalNumber):
         return m.get_tex_string() if hasattr(m, "get_tex_string") else str(m.number)
     if isinstance(m, TEXT_TYPES):
@@ -112,6 +117,10 @@ class Picture:
     def texts(self, key: str) -> dict[tuple, str | None]:
         """``{index: drawn string}`` of ``key``."""
         return {i: d.text for i, d in self._unique(key).items()}
+
+    def centers(self, key: str) -> dict[tuple, tuple[float, float] | None]:
+        """``{index: (x, y)}``: where each element of ``key`` is drawn (e.g. that y_t sits under x_t)."""
+        return {i: d.center for i, d in self._unique(key).items()}
 
     def values(self, key: str) -> dict[tuple, Any]:
         """``{index: value}`` of ``key`` (for marks located by their geometry: the value read back)."""
@@ -190,12 +199,17 @@ def picture(mobjects: Iterable[Mobject], pause: int = -1, kind: str = "") -> Pic
         t = tag_of(m)
         if t is not None and is_visible(m):
             value = t.locate(m) if t.locate is not None else t.value
-            drawn.append(Drawn(t.key, t.index, value, drawn_string(m)))
+            x, y = m.get_center()[:2]
+            drawn.append(Drawn(t.key, t.index, value, drawn_string(m), (float(x), float(y))))
         if isinstance(m, TEXT_TYPES):
             if (m.has_points() or m.submobjects) and is_visible(m):
                 s = drawn_string(m)
                 if s:
                     strings.append(s)
+            if isinstance(m, MathTex):  # numbers inside a formula are tagged parts (scenes.kit.formula)
+                for part in m.submobjects:
+                    if tag_of(part) is not None:
+                        walk(part)
             return
         for sub in m.submobjects:
             walk(sub)

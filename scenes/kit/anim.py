@@ -66,7 +66,8 @@ class Reveal(Animation):
     """Bring a component in as *one* animation on the component itself.
 
     Parts listed in ``draw`` are drawn along their path (like ``Create``), parts in ``grow`` stretch out
-    from their ``edge`` (bars growing from their base), everything else fades in. Why not an
+    from their ``edge`` (bars growing from their base; with ``base``, from that coordinate along the growing
+    axis instead — bars of either sign growing out of one baseline), everything else fades in. Why not an
     ``AnimationGroup`` of ``Create``/``GrowFromEdge``/``FadeIn``: those introduce each *part* into the
     scene on its own, Manim then splits the component into loose pieces, and a later ``FadeOut(component)``
     leaves the pieces on screen. Here the scene only ever holds the component.
@@ -79,9 +80,10 @@ class Reveal(Animation):
         draw: Sequence[VMobject] = (),
         grow: Sequence[Mobject] = (),
         edge: np.ndarray = DOWN,
+        base: float | None = None,
         **kwargs,
     ) -> None:
-        self.draw_parts, self.grow_parts, self.edge = list(draw), list(grow), edge
+        self.draw_parts, self.grow_parts, self.edge, self.base = list(draw), list(grow), edge, base
         super().__init__(mobject, introducer=True, **kwargs)
 
     def create_starting_mobject(self) -> Mobject:
@@ -95,7 +97,11 @@ class Reveal(Animation):
             if hasattr(m, "fill_rgbas") and id(m) not in special
         ]
         self.full = {id(m): m.copy() for m in (*self.draw_parts, *self.grow_parts)}
+        self.dim = 1 if abs(self.edge[1]) > abs(self.edge[0]) else 0
         self.anchor = {id(m): m.get_critical_point(self.edge) for m in self.grow_parts}
+        if self.base is not None:
+            for a in self.anchor.values():
+                a[self.dim] = self.base
         super().begin()
 
     def interpolate_mobject(self, alpha: float) -> None:
@@ -105,7 +111,6 @@ class Reveal(Animation):
             m.stroke_rgbas[:, 3] = stroke * a
         for m in self.draw_parts:
             m.pointwise_become_partial(self.full[id(m)], 0, a)
-        dim = 1 if abs(self.edge[1]) > abs(self.edge[0]) else 0
         for m in self.grow_parts:
             m.become(self.full[id(m)])
-            m.stretch(max(a, 1e-3), dim, about_point=self.anchor[id(m)])
+            m.stretch(max(a, 1e-3), self.dim, about_point=self.anchor[id(m)])

@@ -26,10 +26,15 @@ class Bars(VGroup):
     """One bar per value, its value written at its end, its label at its base.
 
     Parameters (lengths in scene units):
-        values: the numbers (≥ 0; a negative value draws a sliver).
+        values: the numbers (≥ 0; a negative value draws a sliver unless ``signed``).
         key: reading key of the value labels (index ``(k,)``).
-        labels: one category label per bar (strings, theme font), or ``None``.
+        labels: one category label per bar (strings, theme font), or ``None``; tagged ``key + "_label"``,
+            index ``(k,)``, so a test reads which name stands beside which value.
         color: one colour, or one per bar.
+        label_color: colour of the category labels, one or one per bar (default theme.MUTED).
+        signed: negative values extend below (horizontal: left of) the common baseline, scaled by the
+            largest |value|, their numbers beyond their ends (a kernel, a signed weight).
+        show_values: write the values (``False``: bars only, when the numbers are shown elsewhere).
         fmt: ``value -> str`` (default ``numbers.fixed(v, 2)``).
         direction: "vertical" (bars grow up, labels under) or "horizontal" (bars grow right, labels left).
         length: the length of the longest bar (``vmax``).
@@ -46,6 +51,9 @@ class Bars(VGroup):
         key: str,
         labels: Sequence[str] | None = None,
         color=theme.INPUT,
+        label_color=theme.MUTED,
+        signed: bool = False,
+        show_values: bool = True,
         fmt: Callable[[float], str] | None = None,
         direction: Literal["vertical", "horizontal"] = "vertical",
         length: float = 2.5,
@@ -58,31 +66,41 @@ class Bars(VGroup):
         values = [float(v) for v in values]
         colors = list(color) if isinstance(color, list | tuple) else [color] * len(values)
         fmt = fmt or (lambda v: numbers.fixed(v, 2))
-        top = vmax if vmax is not None else max(max(values), 1e-300)
-        self.direction = direction
+        top = vmax if vmax is not None else max(max(abs(v) if signed else v for v in values), 1e-300)
+        self.direction, self.signed = direction, signed
         vertical = direction == "vertical"
         self.bars, self.values_text, self.labels = VGroup(), VGroup(), VGroup()
-        label_mobs = [text(s, size=size, color=theme.MUTED) for s in labels] if labels is not None else []
-        value_strs = [fmt(v) for v in values]
+        label_colors = (
+            list(label_color) if isinstance(label_color, list | tuple) else [label_color] * len(values)
+        )
+        label_mobs = (
+            [text(s, size=size, color=c) for s, c in zip(labels, label_colors, strict=True)]
+            if labels is not None
+            else []
+        )
+        value_strs = [fmt(v) for v in values] if show_values else []
         pitch = thickness + gap
         if vertical:  # bars far enough apart for their labels and numbers to stay readable side by side
-            widest = max([m.width for m in label_mobs] + [text(s, size=size).width for s in value_strs])
+            widths = [m.width for m in label_mobs] + [text(s, size=size).width for s in value_strs]
+            widest = max(widths, default=0.0)
             pitch = max(pitch, widest + theme.BUFF_SMALL)
         for k, (v, c) in enumerate(zip(values, colors, strict=True)):
-            extent = max(length * v / top, 0.02)  # a sliver keeps a zero visible
+            extent = max(length * (abs(v) if signed else v) / top, 0.02)  # a sliver keeps a zero visible
             w, h = (thickness, extent) if vertical else (extent, thickness)
             bar = Rectangle(width=w, height=h, stroke_color=c, stroke_width=2).set_fill(c, opacity=0.6)
             pos = k * pitch
+            below = signed and v < 0  # grows the other way from the baseline
+            out = (DOWN if below else UP) if vertical else (LEFT if below else RIGHT)
             if vertical:
-                bar.move_to([pos, 0, 0], aligned_edge=DOWN)
+                bar.move_to([pos, 0, 0], aligned_edge=-out)
             else:
-                bar.move_to([0, -pos, 0], aligned_edge=LEFT)
-            val = tag(text(value_strs[k], size=size, color=c), key, v, (k,))
-            val.next_to(bar, UP if vertical else RIGHT, buff=theme.BUFF_TIGHT)
+                bar.move_to([0, -pos, 0], aligned_edge=-out)
             self.bars.add(bar)
-            self.values_text.add(val)
+            if show_values:
+                val = tag(text(value_strs[k], size=size, color=c), key, v, (k,))
+                self.values_text.add(val.next_to(bar, out, buff=theme.BUFF_TIGHT))
             if label_mobs:
-                lab = label_mobs[k]
+                lab = tag(label_mobs[k], f"{key}_label", labels[k], (k,))
                 if vertical:
                     lab.next_to(bar, DOWN, buff=theme.BUFF_TIGHT)
                 else:
@@ -93,20 +111,38 @@ class Bars(VGroup):
             for lab in self.labels:
                 lab.shift((right - lab.get_right()[0]) * RIGHT)
         self.add(self.bars, self.values_text, self.labels)
+        first_below = signed and values[0] < 0  # bar 0 hangs from the baseline: its base is its top / right
+        self._start = (UP if first_below else DOWN) if vertical else (RIGHT if first_below else LEFT)
 
     def bar(self, k: int) -> Rectangle:
         return self.bars[k]
 
+    def item(self, k: int) -> VGroup:
+        """Bar ``k`` with its value and label (to frame it: ``SurroundingRectangle(b.item(k))``)."""
+        parts = [self.bars[k]]
+        if len(self.values_text):
+            parts.append(self.values_text[k])
+        if len(self.labels):
+            parts.append(self.labels[k])
+        return VGroup(*parts)
+
+    def baseline(self) -> float:
+        """Where every bar starts, as the chart now stands: a y (an x for horizontal bars)."""
+        return float(self.bars[0].get_critical_point(self._start)[1 if self.direction == "vertical" else 0])
+
     def grow(self, run_time: float = 1.2) -> Reveal:
-        """The bars grow from their base while their numbers and labels fade in (one animation)."""
+        """The bars grow from their base while their numbers and labels fade in (one animation); signed
+        bars grow both ways out of the baseline."""
         edge = DOWN if self.direction == "vertical" else LEFT
-        return Reveal(self, grow=list(self.bars), edge=edge, run_time=run_time)
+        base = self.baseline() if self.signed else None
+        return Reveal(self, grow=list(self.bars), edge=edge, base=base, run_time=run_time)
 
 
 class ShareBar(VGroup):
     """One horizontal bar cut into segments proportional to ``parts`` = [(name, value, colour)], with a
     legend row under it: name, then "value · share %". Values tagged ``(key, (name,))``, shares
-    ``(key + "_share", (name,))``.
+    ``(key + "_share", (name,))``; with ``ids`` (one per part) the index is the part's id instead of its
+    shown name, so a test reads ``picture.text("params", "ssm")`` in every locale.
 
     ``fmt`` formats the values (default ``numbers.integer``); ``width``/``height`` in scene units.
     """
@@ -120,20 +156,22 @@ class ShareBar(VGroup):
         height: float = 0.42,
         fmt: Callable[[float], str] = numbers.integer,
         size: int = theme.SMALL,
+        ids: Sequence[str] | None = None,
     ) -> None:
         super().__init__()
         total = float(sum(v for _, v, _ in parts))
         self.bar, self.legend = VGroup(), VGroup()
-        for name, v, c in parts:
+        names = list(ids) if ids is not None else [name for name, _, _ in parts]
+        for (name, v, c), index in zip(parts, names, strict=True):
             share = v / total if total else 0.0
             self.bar.add(
                 Rectangle(width=max(width * share, 0.04), height=height, stroke_width=0).set_fill(c, 0.85)
             )
             mark = Rectangle(width=0.3, height=0.22, stroke_width=0).set_fill(c, 0.85)
             name_t = text(name, size=size, color=c)
-            val_t = tag(text(fmt(v), size=size, color=theme.FG), key, v, (name,))
+            val_t = tag(text(fmt(v), size=size, color=theme.FG), key, v, (index,))
             pct_t = tag(
-                text(numbers.percent(share), size=size, color=theme.FG), f"{key}_share", share, (name,)
+                text(numbers.percent(share), size=size, color=theme.FG), f"{key}_share", share, (index,)
             )
             line = VGroup(val_t, text("·", size=size, color=theme.MUTED), pct_t).arrange(RIGHT, buff=0.12)
             self.legend.add(

@@ -28,7 +28,6 @@ from manim import (
     AnimationGroup,
     Mobject,
     Rectangle,
-    Square,
     SurroundingRectangle,
     Transform,
     VGroup,
@@ -70,6 +69,11 @@ class Heatmap(VGroup):
         digits: decimals wanted; fewer are used if the numbers would not fit (``adaptive=False`` forbids).
         fmt: a formatter ``value -> str`` instead of ``numbers.fixed(value, digits)`` (then no adapting).
         cell: the cell side; ``None`` = as large as fits, up to ``max_cell``.
+        cell_height: rectangular cells ``cell`` wide and this tall (a row of numbers along a time axis,
+            where square cells would leave no room for the rows below); ``None`` = square.
+        gap: free space between neighbouring cells: each cell becomes a separate chip.
+        outline: the cells' border colour (default theme.GRID; a chip outlined in the quantity's colour).
+        pad: the free space a number keeps to each side of its cell (less keeps more digits in small cells).
         max_width, max_height: the room for the whole heatmap, labels included (default: the safe area).
         row_labels, col_labels: strings (theme font) or mobjects placed left of rows / above columns.
         label_color: colour of string labels.
@@ -90,6 +94,10 @@ class Heatmap(VGroup):
         adaptive: bool = True,
         fmt: Callable[[float], str] | None = None,
         cell: float | None = None,
+        cell_height: float | None = None,
+        gap: float = 0.0,
+        outline=theme.GRID,
+        pad: float = _PAD,
         max_cell: float = 0.7,
         max_width: float | None = None,
         max_height: float | None = None,
@@ -121,8 +129,9 @@ class Heatmap(VGroup):
         if cell is None:
             room_w = (SAFE.width if max_width is None else max_width) - label_w
             room_h = (SAFE.height if max_height is None else max_height) - label_h
-            cell = min(max_cell, room_w / cols, room_h / rows)
-        self.cell = cell
+            cell = min(max_cell, room_w / cols, room_h / rows if cell_height is None else room_w)
+        self.cell, self.gap, self.pad = cell, gap, pad
+        self.cell_height = cell if cell_height is None else cell_height
 
         self.digits: int | None = None if fmt is not None else digits
         if not show_numbers:
@@ -133,9 +142,11 @@ class Heatmap(VGroup):
         self.numbers = VGroup()
         for i in range(rows):
             for j in range(cols):
-                sq = Square(side_length=cell, stroke_color=theme.GRID, stroke_width=1.5)
+                sq = Rectangle(
+                    width=cell - gap, height=self.cell_height - gap, stroke_color=outline, stroke_width=1.5
+                )
                 sq.set_fill(*self._fill(values[i, j]))
-                sq.move_to(np.array([j * cell, -i * cell, 0.0]))
+                sq.move_to(np.array([j * cell, -i * self.cell_height, 0.0]))
                 self.cells.add(sq)
                 if self.fmt is not None:
                     self.numbers.add(self._number(values[i, j], i, j).move_to(sq))
@@ -168,7 +179,7 @@ class Heatmap(VGroup):
 
     def _fitting_format(self, digits: int, adaptive: bool) -> Callable[[float], str] | None:
         """The formatter with the most decimals (≤ ``digits``) whose widest number fits a cell."""
-        room = self.cell - 2 * _PAD
+        room = self.cell - self.gap - 2 * self.pad
         for d in range(digits, -1, -1) if adaptive else (digits,):
             widest = max((numbers.fixed(v, d) for v in self.values.flat), key=len)
             if not adaptive or text(widest, size=self.font_size).width <= room:
@@ -179,14 +190,21 @@ class Heatmap(VGroup):
 
     def _number(self, v: float, i: int, j: int) -> Mobject:
         num = text(self.fmt(v), size=self.font_size, color=self._ink(v))
-        if num.width > self.cell - 2 * _PAD:  # only with adaptive=False or a custom fmt
-            num.scale_to_fit_width(self.cell - 2 * _PAD)
+        if num.width > self.cell - self.gap - 2 * self.pad:  # only with adaptive=False or a custom fmt
+            num.scale_to_fit_width(self.cell - self.gap - 2 * self.pad)
         return tag(num, self.key, float(v), (i, j))
 
     # --- access and highlights --------------------------------------------------------------------------
-    def cell_at(self, i: int, j: int) -> Square:
-        """The square of cell (i, j)."""
+    def cell_at(self, i: int, j: int) -> Rectangle:
+        """The square (or rectangle) of cell (i, j)."""
         return self.cells[i * self.shape[1] + j]
+
+    def column(self, j: int) -> VGroup:
+        """Column ``j``'s cells and numbers, to reveal a table step by step (``fade_in(hm.column(t))``):
+        the step's column comes in while the component stays one group for a later ``FadeOut``."""
+        rows = range(self.shape[0])
+        nums = [self.number_at(i, j) for i in rows] if len(self.numbers) else []
+        return VGroup(*[self.cell_at(i, j) for i in rows], *nums)
 
     def number_at(self, i: int, j: int) -> Mobject:
         """The number drawn in cell (i, j)."""

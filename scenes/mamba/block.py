@@ -3,42 +3,29 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import (
-    DOWN,
-    LEFT,
-    RIGHT,
-    UP,
-    Arrow,
-    Circle,
-    Create,
-    GrowFromEdge,
-    LaggedStart,
-    Line,
-    MathTex,
-    Rectangle,
-    RoundedRectangle,
-    SurroundingRectangle,
-    VGroup,
-    Write,
-)
+from manim import DOWN, LEFT, RIGHT, UP, Create, LaggedStart, SurroundingRectangle, VGroup, Write
 
 from lib.mamba.anatomy import BlockAnatomy, mamba_block_anatomy, trace_block
 from scenes.base import LectureScene
-from scenes.kit import theme
-from scenes.kit.widgets import Heatmap, fade_in, fade_out
+from scenes.kit import numbers, theme
+from scenes.kit.anim import fade_in, fade_out
+from scenes.kit.bars import Bars, ShareBar
+from scenes.kit.diagram import LINK, Block, GateNode, arrow, elbow
+from scenes.kit.equation import Equation
+from scenes.kit.frame import SAFE, below, column, fit, fit_width, row, to_safe
+from scenes.kit.matrix import Heatmap
+from scenes.kit.record import number, tag
+from scenes.kit.text import tex, text
 from scenes.mamba.params.block import Params as MambaBlockParams
 from scenes.registry import register
 
 # colour of each group of layers, the same in the diagram, the parameter bar and the FLOPs bars
 GROUP_COLOR = {"projection": theme.FG, "conv": theme.INPUT, "ssm": theme.STATE, "gate": theme.GATE}
-Y_TOP, Y_MID, Y_BOT = 1.3, 0.22, -0.86  # rows of the diagram: x branch, in/out projections, z branch
+BOX_H = 1.12  # every box of the diagram one height, whatever its glyphs
+ROW_PITCH = 1.08  # from the projections' row up to the x branch and down to the z branch
+CHIP_W = 1.95  # the six parts of the SSM, side by side under the diagram
 SHOWN_CHANNELS = 6  # channels of the real pass drawn as heatmap columns
-
-
-def _shape(shape: tuple[int, ...], symbolic_len: bool = True) -> str:
-    """(L, 1536) → "L × 1,536" (the length kept symbolic: parameters do not depend on it)."""
-    dims = ["L" if symbolic_len and i == 0 else theme.fmt_int(n) for i, n in enumerate(shape)]
-    return " × ".join(dims)
+BAR_LENGTH = 7.4  # the longest FLOPs bar
 
 
 @register("mamba.block")
@@ -125,9 +112,8 @@ class MambaBlock(LectureScene):
             p.d_model, p.d_state, p.d_conv, p.expand, seq_len=p.seq_len
         )
         self.run = trace_block(p.d_model, p.d_state, p.d_conv, p.expand, p.trace_tokens, p.seed)
-        a, tr = self.a, self.run.trace
-        self.channels = min(SHOWN_CHANNELS, a.d_inner)
-        c = self.channels
+        tr = self.run.trace
+        self.channels = min(SHOWN_CHANNELS, self.a.d_inner)
         self.trace_fields = {
             "u": tr.u.shape,
             "x": tr.x_in.shape,
@@ -142,65 +128,21 @@ class MambaBlock(LectureScene):
             "y_gated": tr.y_gated.shape,
             "out": tr.out.shape,
         }
-        self.shown.update(
-            widths={"d_model": a.d_model, "d_inner": a.d_inner, "d_state": a.d_state, "dt_rank": a.dt_rank},
-            parts={
-                q.name: {"params": q.params, "flops_per_token": q.flops_per_token, "shape": q.shape}
-                for q in a.parts
-            },
-            ssm_params=a.group_params("ssm"),
-            projection_params=a.group_params("projection"),
-            conv_params=a.group_params("conv"),
-            total_params=a.params,
-            param_share={g: a.param_share(g) for g in GROUP_COLOR},
-            projection_to_ssm=a.projection_to_ssm,
-            total_flops_per_token=a.flops_per_token,
-            flops_share={g: a.flops_share(g) for g in GROUP_COLOR},
-            selection_shapes=a.selection_shapes,
-            trace_shapes=self.trace_fields,
-            y_ssm=tr.y_ssm[:, :c],
-            gate=self.run.gate[:, :c],
-            y_gated=tr.y_gated[:, :c],
-        )
 
-    # --- drawing helpers ---------------------------------------------------------------------------
-    def _box(self, lines: list[tuple[str, object]], color, width: float, height: float = 1.12) -> VGroup:
-        """A rounded box with one text per line: (string, colour); the first line is the layer's name."""
-        rect = RoundedRectangle(
-            corner_radius=0.12, width=width, height=height, stroke_color=color, stroke_width=3
-        )
-        rect.set_fill(color, opacity=0.1)
-        texts = VGroup(
-            *[
-                self.plain(s, size=theme.SMALL if i == 0 else theme.NUMBER, color=c)
-                for i, (s, c) in enumerate(lines)
-            ]
-        ).arrange(DOWN, buff=0.09)
-        if texts.width > width - 0.16:
-            texts.scale_to_fit_width(width - 0.16)
-        texts.move_to(rect)
-        return VGroup(rect, texts)
-
-    def _layer_box(self, name: str, label: str, color, width: float) -> VGroup:
+    # --- building blocks ---------------------------------------------------------------------------
+    def layer(self, name: str, title: str, color, width: float) -> Block:
+        """The box of one part of the block: its name, output shape (length kept as "L": the parameters do
+        not depend on it) and parameter count, all from the anatomy."""
         q = self.a.part(name)
-        return self._box(
-            [(label, color), (_shape(q.shape), theme.FG), (theme.fmt_int(q.params), theme.MUTED)],
-            color,
-            width,
-        )
+        shape = ("L", *q.shape[1:]) if name != "A_log" else q.shape
+        return Block(title, name=name, shape=shape, params=q.params, color=color, width=width, height=BOX_H)
 
-    @staticmethod
-    def _arrow(start, end, color=theme.MUTED) -> Arrow:
-        return Arrow(start, end, buff=0, stroke_width=3, tip_length=0.16, color=color)
-
-    @staticmethod
-    def _elbow(start, end, color=theme.MUTED, first: str = "x") -> VGroup:
-        """A right-angled connector ending in an arrow: along x then y (or y then x)."""
-        start, end = np.asarray(start, float), np.asarray(end, float)
-        corner = np.array([end[0], start[1], 0.0]) if first == "x" else np.array([start[0], end[1], 0.0])
-        return VGroup(
-            Line(start, corner, stroke_width=3, color=color),
-            Arrow(corner, end, buff=0, stroke_width=3, tip_length=0.16, color=color),
+    def end(self, key: str, shape: tuple, color) -> VGroup:
+        """The input or output of the block: a caption over its shape (tagged ``("shape", (key,))``)."""
+        dims = ("L", *shape[1:])
+        s = tag(text(numbers.shape(dims), size=theme.NUMBER), "shape", dims, (key,))
+        return column(
+            [self.text(key, size=theme.SMALL, color=color), s], buff=theme.BUFF_TIGHT, align="center"
         )
 
     # --- beats -------------------------------------------------------------------------------------
@@ -211,70 +153,65 @@ class MambaBlock(LectureScene):
             "widths",
             size=theme.SMALL,
             color=theme.MUTED,
-            d=theme.fmt_int(a.d_model),
-            di=theme.fmt_int(a.d_inner),
+            d=numbers.integer(a.d_model),
+            di=numbers.integer(a.d_inner),
             n=a.d_state,
             k=a.d_conv,
             r=a.dt_rank,
         )
-        widths.next_to(header, DOWN, buff=0.22).align_to(header, LEFT)
-        ssm_color, gate_color = theme.STATE, theme.GATE
-        u = VGroup(
-            self.text("input", size=theme.SMALL, color=theme.INPUT),
-            self.plain(_shape((a.seq_len, a.d_model)), size=theme.NUMBER, color=theme.FG),
-        ).arrange(DOWN, buff=0.08)
-        u.move_to([-6.3, Y_MID, 0])
-        in_proj = self._layer_box("in_proj", "in_proj", GROUP_COLOR["projection"], 1.6).move_to(
-            [-4.55, Y_MID, 0]
+        tag(widths, "widths", (a.d_model, a.d_inner, a.d_state, a.d_conv, a.dt_rank))
+        below(widths, header, buff=theme.BUFF)
+        gate_color = theme.GATE
+        # the projections' row: input → in_proj … × → out_proj → output; the x branch above, z below
+        u = self.end("input", (a.seq_len, a.d_model), theme.INPUT)
+        in_proj = self.layer("in_proj", "in_proj", GROUP_COLOR["projection"], 1.6)
+        in_proj.next_to(u, RIGHT, buff=LINK)
+        conv = self.layer("conv1d", "conv1d", theme.INPUT, 1.5)
+        act = self.layer("act", "SiLU", theme.INPUT, 1.3)
+        ssm = Block(
+            self.t("ssm"),
+            name="ssm",
+            shape=("L", a.part("D").shape[1]),
+            params=a.group_params("ssm"),
+            color=theme.STATE,
+            width=1.85,
+            height=BOX_H,
         )
-        conv = self._layer_box("conv1d", "conv1d", theme.INPUT, 1.5).move_to([-2.4, Y_TOP, 0])
-        act = self._layer_box("act", "SiLU", theme.INPUT, 1.3).move_to([-0.55, Y_TOP, 0])
-        ssm = self._box(
-            [
-                (self.t("ssm"), ssm_color),
-                (_shape(a.part("D").shape), theme.FG),
-                (theme.fmt_int(a.group_params("ssm")), theme.MUTED),
-            ],
-            ssm_color,
-            1.85,
-        ).move_to([1.35, Y_TOP, 0])
-        z_act = self._box(
-            [("SiLU", gate_color), (_shape(a.part("gate").shape), theme.FG), ("0", theme.MUTED)],
-            gate_color,
-            1.3,
-        ).move_to([-0.55, Y_BOT, 0])
-        mul = VGroup(
-            Circle(radius=0.24, color=gate_color, stroke_width=3), MathTex(r"\times", color=gate_color)
+        x_row = row([conv, act, ssm], buff=theme.BUFF_LARGE)
+        x_row.next_to(in_proj, RIGHT, buff=LINK).shift(UP * ROW_PITCH)
+        z_act = self.layer("gate", "SiLU", gate_color, 1.3).move_to(act).shift(DOWN * 2 * ROW_PITCH)
+        mul = GateNode(r"\times", color=gate_color).next_to(x_row, RIGHT, buff=LINK).set_y(in_proj.get_y())
+        mul_label = self.text("gate", size=theme.SMALL, color=gate_color).next_to(
+            mul, LEFT, buff=theme.BUFF_SMALL
         )
-        mul.move_to([3.05, Y_MID, 0])
-        mul_label = self.text("gate", size=theme.SMALL, color=gate_color).next_to(mul, LEFT, buff=0.15)
-        out_proj = self._layer_box("out_proj", "out_proj", GROUP_COLOR["projection"], 1.6).move_to(
-            [4.6, Y_MID, 0]
-        )
-        y = VGroup(
-            self.text("output", size=theme.SMALL, color=theme.OUTPUT),
-            self.plain(_shape(a.part("out_proj").shape), size=theme.NUMBER, color=theme.FG),
-        ).arrange(DOWN, buff=0.08)
-        y.move_to([6.35, Y_MID, 0])
+        out_proj = self.layer("out_proj", "out_proj", GROUP_COLOR["projection"], 1.6)
+        out_proj.next_to(mul, RIGHT, buff=LINK)
+        y = self.end("output", a.part("out_proj").shape, theme.OUTPUT).next_to(out_proj, RIGHT, buff=LINK)
 
-        split_x = in_proj.get_right()[0] + 0.3
-        a_in = self._arrow(u.get_right() + RIGHT * 0.05, in_proj.get_left(), theme.INPUT)
-        a_x = self._elbow(
-            in_proj.get_right() + UP * 0.28, [split_x, Y_TOP, 0], theme.INPUT, first="x"
-        )  # up to the x row
-        a_x2 = self._arrow([split_x, Y_TOP, 0], conv.get_left(), theme.INPUT)
-        a_z = self._elbow(in_proj.get_right() + DOWN * 0.28, [split_x, Y_BOT, 0], gate_color, first="x")
-        a_z2 = self._arrow([split_x, Y_BOT, 0], z_act.get_left(), gate_color)
-        x_lab = MathTex("x", font_size=30, color=theme.INPUT).next_to(a_x2, UP, buff=0.08)
-        z_lab = MathTex("z", font_size=30, color=gate_color).next_to(a_z2, DOWN, buff=0.08)
-        a_c = self._arrow(conv.get_right(), act.get_left(), theme.INPUT)
-        a_s = self._arrow(act.get_right(), ssm.get_left(), theme.INPUT)
-        a_ym = self._elbow(ssm.get_right(), mul.get_top(), ssm_color, first="x")
-        a_zm = self._elbow(z_act.get_right(), mul.get_bottom(), gate_color, first="x")
-        a_o = self._arrow(mul.get_right(), out_proj.get_left())
-        a_out = self._arrow(out_proj.get_right(), y.get_left() + LEFT * 0.05, theme.OUTPUT)
+        # in_proj's output splits into x (up) and z (down) half way to the next column
+        split_x = in_proj.get_right()[0] + LINK / 2
+        fork = BOX_H / 4  # x leaves in_proj above its middle, z below
+        a_in = arrow(u.get_right() + RIGHT * theme.BUFF_TIGHT, in_proj.get_left(), theme.INPUT)
+        a_x = elbow(in_proj.get_right() + UP * fork, [split_x, conv.get_y(), 0], theme.INPUT, first="x")
+        a_x2 = arrow([split_x, conv.get_y(), 0], conv.get_left(), theme.INPUT)
+        a_z = elbow(in_proj.get_right() + DOWN * fork, [split_x, z_act.get_y(), 0], gate_color, first="x")
+        a_z2 = arrow([split_x, z_act.get_y(), 0], z_act.get_left(), gate_color)
+        x_lab = tex("x", size=30, color=theme.INPUT).next_to(a_x2, UP, buff=theme.BUFF_TIGHT)
+        z_lab = tex("z", size=30, color=gate_color).next_to(a_z2, DOWN, buff=theme.BUFF_TIGHT)
+        a_c = arrow(conv.get_right(), act.get_left(), theme.INPUT)
+        a_s = arrow(act.get_right(), ssm.get_left(), theme.INPUT)
+        a_ym = elbow(ssm.get_right(), mul.get_top(), theme.STATE, first="x")
+        a_zm = elbow(z_act.get_right(), mul.get_bottom(), gate_color, first="x")
+        a_o = arrow(mul.get_right(), out_proj.get_left())
+        a_out = arrow(out_proj.get_right(), y.get_left() + LEFT * theme.BUFF_TIGHT, theme.OUTPUT)
+        diagram = VGroup(
+            u, in_proj, x_row, z_act, mul, mul_label, out_proj, y,
+            a_in, a_x, a_x2, a_z, a_z2, x_lab, z_lab, a_c, a_s, a_ym, a_zm, a_o, a_out,
+        )  # fmt: skip
+        fit_width(diagram)
+        diagram.next_to(widths, DOWN, buff=theme.BUFF).set_x(0)
         key = self.text("key", size=theme.SMALL, color=theme.MUTED)
-        key.next_to(VGroup(z_act, a_zm), DOWN, buff=0.3).set_x(0)
+        key.next_to(VGroup(z_act, a_zm), DOWN, buff=theme.BUFF_LARGE).set_x(0)
 
         self.play(fade_in(header), fade_in(widths))
         self.play(fade_in(u), Create(a_in), fade_in(in_proj))
@@ -286,67 +223,48 @@ class MambaBlock(LectureScene):
         self.play(fade_in(key))
         self.wait(1.5)
         self.next_slide()
-        self.header, self.key, self.ssm_box = VGroup(header, widths), key, ssm
-        self.diagram = VGroup(
-            u, in_proj, conv, act, ssm, z_act, mul, mul_label, out_proj, y,
-            a_in, a_x, a_x2, a_z, a_z2, x_lab, z_lab, a_c, a_s, a_ym, a_zm, a_o, a_out,
-        )  # fmt: skip
+        self.header, self.key, self.ssm_box, self.diagram = VGroup(header, widths), key, ssm, diagram
 
     def show_ssm_inside(self) -> None:
         a = self.a
         sel = a.selection_shapes
-        focus = SurroundingRectangle(self.ssm_box, color=theme.ACCENT, buff=0.08, corner_radius=0.12)
-        formula = MathTex(
-            "h_t", "=", r"\exp(", r"\Delta_t", "A", r")\,", "h_{t-1}", "+", r"\Delta_t", "B_t", r"\,x_t",
-            r"\qquad", "y_t", "=", "C_t", r"\,h_t", "+", "D", r"\,x_t",
+        focus = SurroundingRectangle(
+            self.ssm_box, color=theme.ACCENT, buff=theme.BUFF_TIGHT, corner_radius=0.12
+        )
+        formula = Equation(
+            r"h_t = \exp(\Delta_t A)\, h_{t-1} + \Delta_t B_t\, x_t \qquad y_t = C_t\, h_t + {D}\, x_t",
+            terms=["h_t", "h_{t-1}", r"\Delta_t", "A", "B_t", "x_t", "y_t", "C_t", "{D}"],
+            colors={
+                "h_t": theme.STATE, "h_{t-1}": theme.STATE, r"\Delta_t": theme.DELTA, "A": theme.MAT_A,
+                "B_t": theme.MAT_B, "x_t": theme.INPUT, "y_t": theme.OUTPUT, "C_t": theme.MAT_C,
+                "{D}": theme.STATE,
+            },
             font_size=32,
         )  # fmt: skip
-        colors = {
-            0: theme.STATE, 3: theme.DELTA, 4: theme.MAT_A, 6: theme.STATE, 8: theme.DELTA,
-            9: theme.MAT_B, 10: theme.INPUT, 12: theme.OUTPUT, 14: theme.MAT_C, 15: theme.STATE,
-            17: theme.STATE, 18: theme.INPUT,
-        }  # fmt: skip
-        for i, c in colors.items():
-            formula[i].set_color(c)
         caption = self.text("inside", size=theme.SMALL, color=theme.MUTED)
-        part_of = (self.t("from_xproj"), theme.MUTED)
-        w = 1.95
-        chips = VGroup(
-            self._layer_box("x_proj", "x_proj", theme.STATE, w),
-            self._box(
-                [
-                    ("dt_proj → Δ", theme.DELTA),
-                    (_shape(a.part("dt_proj").shape), theme.FG),
-                    (theme.fmt_int(a.part("dt_proj").params), theme.MUTED),
-                ],
-                theme.DELTA,
-                w,
-            ),
-            self._box([("B", theme.MAT_B), (_shape(sel["B"]), theme.FG), part_of], theme.MAT_B, w),
-            self._box([("C", theme.MAT_C), (_shape(sel["C"]), theme.FG), part_of], theme.MAT_C, w),
-            self._box(
-                [
-                    ("A = −exp(A_log)", theme.MAT_A),
-                    (_shape(a.part("A_log").shape, symbolic_len=False), theme.FG),
-                    (theme.fmt_int(a.part("A_log").params), theme.MUTED),
-                ],
-                theme.MAT_A,
-                w,
-            ),
-            self._box(
-                [
-                    (self.t("skip"), theme.STATE),
-                    (theme.fmt_int(a.d_inner), theme.FG),
-                    (theme.fmt_int(a.part("D").params), theme.MUTED),
-                ],
-                theme.STATE,
-                w,
-            ),
-        ).arrange(RIGHT, buff=0.22)
-        if chips.width > 13.4:
-            chips.scale_to_fit_width(13.4)
-        panel = VGroup(caption, formula, chips).arrange(DOWN, buff=0.2)
-        panel.to_edge(DOWN, buff=theme.EDGE).set_x(0)
+        part_of = [(self.t("from_xproj"), theme.MUTED)]
+        chip = {"width": CHIP_W, "height": BOX_H}
+        chips = row(
+            [
+                self.layer("x_proj", "x_proj", theme.STATE, CHIP_W),
+                self.layer("dt_proj", "dt_proj → Δ", theme.DELTA, CHIP_W),
+                Block("B", name="B", shape=("L", sel["B"][1]), lines=part_of, color=theme.MAT_B, **chip),
+                Block("C", name="C", shape=("L", sel["C"][1]), lines=part_of, color=theme.MAT_C, **chip),
+                self.layer("A_log", "A = −exp(A_log)", theme.MAT_A, CHIP_W),
+                Block(
+                    self.t("skip"),
+                    name="D",
+                    shape=(a.d_inner,),
+                    params=a.part("D").params,
+                    color=theme.STATE,
+                    **chip,
+                ),
+            ],
+            buff=theme.BUFF,
+        )
+        fit_width(chips)
+        panel = column([caption, formula, chips], buff=theme.BUFF, align="center")
+        to_safe(panel, DOWN).set_x(0)
         self.play(fade_out(self.key), Create(focus))
         self.play(fade_in(caption), Write(formula))
         self.play(LaggedStart(*[fade_in(c) for c in chips], lag_ratio=0.2), run_time=2.0)
@@ -358,40 +276,30 @@ class MambaBlock(LectureScene):
         a = self.a
         groups = ("projection", "ssm", "conv")
         names = {"projection": "projections", "ssm": "ssm_group", "conv": "conv_group"}
-        total_w, h = 12.6, 0.42
-        bar = VGroup()
-        for g in groups:
-            seg_w = max(total_w * a.param_share(g), 0.04)  # keep a sliver of the tiniest group visible
-            seg = Rectangle(width=seg_w, height=h, stroke_width=0).set_fill(GROUP_COLOR[g], opacity=0.85)
-            bar.add(seg)
-        bar.arrange(RIGHT, buff=0.0)
-        labels = VGroup()
-        for g in groups:
-            mark = Rectangle(width=0.3, height=0.22, stroke_width=0).set_fill(GROUP_COLOR[g], opacity=0.85)
-            name = self.text(names[g], size=theme.SMALL, color=GROUP_COLOR[g])
-            val = self.text(
-                "share",
-                size=theme.SMALL,
-                color=theme.FG,
-                n=theme.fmt_int(a.group_params(g)),
-                pct=theme.fmt(100 * a.param_share(g), 1),
-            )
-            labels.add(
-                VGroup(mark, VGroup(name, val).arrange(DOWN, buff=0.06, aligned_edge=LEFT)).arrange(RIGHT)
-            )
-        labels.arrange(RIGHT, buff=0.6, aligned_edge=UP)
-        if labels.width > 13.2:
-            labels.scale_to_fit_width(13.2)
-        total = self.text("total", size=theme.LABEL, color=theme.FG, n=theme.fmt_int(a.params))
-        ratio = self.text(
-            "ratio", size=theme.LABEL, color=theme.ACCENT, ratio=theme.fmt(a.projection_to_ssm, 1)
+        share = ShareBar(
+            [(self.t(names[g]), a.group_params(g), GROUP_COLOR[g]) for g in groups],
+            key="group_params",
+            ids=groups,
+            width=12.6,
         )
-        group = VGroup(VGroup(total, ratio).arrange(RIGHT, buff=0.6), bar, labels).arrange(DOWN, buff=0.2)
-        if group.width > 13.4:
-            group.scale_to_fit_width(13.4)
-        group.to_edge(DOWN, buff=theme.EDGE).set_x(0)
+        total = number(
+            a.params,
+            key="total_params",
+            fmt=lambda n: self.t("total", n=numbers.integer(n)),
+            size=theme.LABEL,
+        )
+        ratio = number(
+            a.projection_to_ssm,
+            key="projection_to_ssm",
+            fmt=lambda r: self.t("ratio", ratio=numbers.fixed(r, 1)),
+            size=theme.LABEL,
+            color=theme.ACCENT,
+        )
+        group = column([row([total, ratio], buff=theme.BUFF_SECTION), share], buff=theme.BUFF, align="center")
+        fit_width(group)
+        to_safe(group, DOWN).set_x(0)
         self.play(fade_in(total))
-        self.play(GrowFromEdge(bar, LEFT), fade_in(labels))
+        self.play(share.grow())
         self.play(fade_in(ratio))
         self.wait(1.5)
         self.next_slide()
@@ -399,103 +307,104 @@ class MambaBlock(LectureScene):
 
     def show_flops(self) -> None:
         a = self.a
-        title = self.text("flops_title", size=theme.BODY, color=theme.FG, L=theme.fmt_int(a.seq_len))
-        title.next_to(self.header, DOWN, buff=0.3).to_edge(LEFT, buff=theme.EDGE + 0.15)
-        top = title.get_bottom()[1] - 0.3
-        row_h = min(0.4, (top - (-2.9)) / len(a.parts))
-        vmax = max(q.flops_per_token for q in a.parts)
-        x0, bar_max = -3.3, 7.4
-        rows = VGroup()
-        for i, q in enumerate(a.parts):
-            yy = top - (i + 0.5) * row_h
-            color = GROUP_COLOR[q.group]
-            name = self.plain(q.name, size=theme.SMALL, color=color)
-            name.move_to([x0 - 0.2, yy, 0], aligned_edge=RIGHT)
-            w = max(bar_max * q.flops_per_token / vmax, 0.02)
-            bar = Rectangle(width=w, height=row_h * 0.7, stroke_width=0).set_fill(color, opacity=0.85)
-            bar.move_to([x0, yy, 0], aligned_edge=LEFT)
-            val = self.plain(theme.fmt_int(round(q.flops_per_token)), size=theme.SMALL, color=theme.FG)
-            val.next_to(bar, RIGHT, buff=0.12)
-            rows.add(VGroup(name, bar, val))
+        title = self.text("flops_title", size=theme.BODY, color=theme.FG, L=numbers.integer(a.seq_len))
+        below(title, self.header, buff=theme.BUFF)
+        colors = [GROUP_COLOR[q.group] for q in a.parts]
+        bars = Bars(
+            [q.flops_per_token for q in a.parts],
+            key="flops",
+            labels=[q.name for q in a.parts],
+            color=colors,
+            label_color=colors,
+            fmt=numbers.integer,
+            direction="horizontal",
+            length=BAR_LENGTH,
+            thickness=0.28,
+            gap=0.12,
+        )
         total = self.text(
             "flops_total",
             size=theme.LABEL,
             color=theme.ACCENT,
-            n=theme.fmt_int(round(a.flops_per_token)),
-            p=theme.fmt(100 * a.flops_share("projection"), 1),
-            s=theme.fmt(100 * a.flops_share("ssm"), 1),
+            n=numbers.integer(a.flops_per_token),
+            p=numbers.fixed(100 * a.flops_share("projection"), 1),
+            s=numbers.fixed(100 * a.flops_share("ssm"), 1),
         )
+        tag(total, "flops_total", (a.flops_per_token, a.flops_share("projection"), a.flops_share("ssm")))
         note = self.text("flops_note", size=theme.SMALL, color=theme.MUTED)
-        foot = VGroup(total, note).arrange(DOWN, buff=0.12, aligned_edge=LEFT)
-        if foot.width > 13.2:
-            foot.scale_to_fit_width(13.2)
-        foot.to_edge(DOWN, buff=theme.EDGE).to_edge(LEFT, buff=theme.EDGE + 0.15)
-        self.play(fade_in(title))
-        self.play(LaggedStart(*[fade_in(r) for r in rows], lag_ratio=0.12), run_time=2.0)
+        foot = fit_width(column([total, note], buff=theme.BUFF_SMALL, align="left"))
+        to_safe(foot, DOWN).align_to(title, LEFT)
+        room = title.get_bottom()[1] - foot.get_top()[1] - 2 * theme.BUFF
+        fit(bars, height=room)
+        bars.next_to(title, DOWN, buff=theme.BUFF).set_x(0)
         proj = VGroup(
             *[
-                SurroundingRectangle(r, color=theme.ACCENT, buff=0.08)
-                for r, q in zip(rows, a.parts, strict=True)
+                SurroundingRectangle(bars.item(k), color=theme.ACCENT, buff=theme.BUFF_TIGHT)
+                for k, q in enumerate(a.parts)
                 if q.group == "projection"
             ]
         )
+        self.play(fade_in(title))
+        self.play(bars.grow(run_time=2.0))
         self.play(Create(proj), fade_in(foot))
         self.wait(1.5)
         self.next_slide()
-        self.play(fade_out(VGroup(title, rows, foot, proj)))
+        self.play(fade_out(VGroup(title, bars, foot, proj)))
 
     def show_trace(self) -> None:
         p, run = self.params, self.run
         tr = run.trace
         title = self.text("trace_title", size=theme.LABEL, color=theme.FG, L=p.trace_tokens, seed=p.seed)
-        title.next_to(self.header, DOWN, buff=0.25).to_edge(LEFT, buff=theme.EDGE + 0.15)
+        below(title, self.header, buff=theme.BUFF)
         field_color = {
             "u": theme.INPUT, "x": theme.INPUT, "z": theme.GATE, "x_conv": theme.INPUT, "x_act": theme.INPUT,
             "delta": theme.DELTA, "B": theme.MAT_B, "C": theme.MAT_C, "h": theme.STATE, "y": theme.STATE,
             "y_gated": theme.GATE, "out": theme.OUTPUT,
         }  # fmt: skip
         field_name = {"delta": "Δ", "y_gated": "y ⊙ SiLU(z)"}
-        chips = VGroup()
-        for f, shape in self.trace_fields.items():
-            chips.add(
-                VGroup(
+        chips = [
+            row(
+                [
                     self.plain(field_name.get(f, f), size=theme.SMALL, color=field_color[f]),
-                    self.plain(_shape(shape, symbolic_len=False), size=theme.NUMBER, color=theme.FG),
-                ).arrange(RIGHT, buff=0.15)
+                    tag(text(numbers.shape(shape), size=theme.NUMBER), "trace_shape", shape, (f,)),
+                ],
+                buff=theme.BUFF_SMALL,
             )
+            for f, shape in self.trace_fields.items()
+        ]
         half = (len(chips) + 1) // 2
-        grid = VGroup(
-            VGroup(*chips[:half]).arrange(RIGHT, buff=0.45), VGroup(*chips[half:]).arrange(RIGHT, buff=0.45)
-        ).arrange(DOWN, buff=0.16, aligned_edge=LEFT)
-        if grid.width > 13.2:
-            grid.scale_to_fit_width(13.2)
+        grid = column(
+            [row(chips[:half], buff=theme.BUFF_LARGE), row(chips[half:], buff=theme.BUFF_LARGE)],
+            buff=theme.BUFF_SMALL,
+        )
+        fit_width(grid)
         note = self.text("trace_note", size=theme.SMALL, color=theme.MUTED, L=p.trace_tokens)
-        top = VGroup(grid, note).arrange(DOWN, buff=0.14, aligned_edge=LEFT)
-        top.next_to(title, DOWN, buff=0.2).align_to(title, LEFT)
+        top = below(column([grid, note], buff=theme.BUFF_SMALL), title, buff=theme.BUFF_SMALL)
 
         c = self.channels
-        labels = VGroup(
+        labels = [
             self.text("y_ssm", size=theme.SMALL, color=theme.STATE),
             self.text("gate_z", size=theme.SMALL, color=theme.GATE),
             self.text("gated", size=theme.SMALL, color=theme.OUTPUT),
-        )
+        ]
         axes = self.text("axes", size=theme.SMALL, color=theme.MUTED, c=c)
-        # the largest cells that fit between the shape chips and the bottom edge (and across the frame)
-        room = top.get_bottom()[1] - 0.3 - labels.height - 0.1 - (-4 + theme.EDGE + axes.height + 0.15)
-        cell = min(0.64, room / p.trace_tokens, (13.2 - 1.8) / (3 * c))
-        digits = 2 if cell >= 0.58 else 1  # keep the numbers at a readable size in small cells
-        maps = VGroup(
-            *[
-                Heatmap(v, vmax=float(np.max(np.abs(v))) or 1.0, cell=cell, digits=digits)
-                for v in (tr.y_ssm[:, :c], run.gate[:, :c], tr.y_gated[:, :c])
-            ]
-        )
-        ops = VGroup(MathTex(r"\odot", font_size=40), MathTex("=", font_size=40))
-        row = VGroup(maps[0], ops[0], maps[1], ops[1], maps[2]).arrange(RIGHT, buff=0.3)
-        row.next_to(top, DOWN, buff=0.3 + labels.height + 0.1).set_x(0)
-        axes.next_to(row, DOWN, buff=0.15)
+        ops = [tex(r"\odot", size=40), tex("=", size=40)]
+        # the largest cells that fit between the shape chips and the caption under the maps, and across
+        room_h = top.get_bottom()[1] - SAFE.bottom - labels[0].height - axes.height - 2 * theme.BUFF
+        room_w = (SAFE.width - sum(o.width for o in ops) - 4 * theme.BUFF) / 3
+        maps = [
+            Heatmap(v, key=key, max_cell=0.64, pad=theme.BUFF_TIGHT / 2, max_width=room_w, max_height=room_h)
+            for key, v in (
+                ("y_ssm", tr.y_ssm[:, :c]),
+                ("gate", run.gate[:, :c]),
+                ("y_gated", tr.y_gated[:, :c]),
+            )
+        ]
+        band = row([maps[0], ops[0], maps[1], ops[1], maps[2]], buff=theme.BUFF)
+        band.next_to(top, DOWN, buff=theme.BUFF + labels[0].height + theme.BUFF_SMALL).set_x(0)
+        axes.next_to(band, DOWN, buff=theme.BUFF_SMALL)
         for lab, m in zip(labels, maps, strict=True):
-            lab.next_to(m, UP, buff=0.12)
+            lab.next_to(m, UP, buff=theme.BUFF_SMALL)
         self.play(fade_in(title))
         self.play(LaggedStart(*[fade_in(ch) for ch in chips], lag_ratio=0.1), fade_in(note), run_time=1.5)
         self.next_slide()
@@ -504,8 +413,6 @@ class MambaBlock(LectureScene):
         self.play(fade_in(ops[1]), fade_in(maps[2]), fade_in(labels[2]), fade_in(axes))
         # follow one value through the gate: the cell where the gated output is largest
         t, ch = np.unravel_index(np.argmax(np.abs(tr.y_gated[:, :c])), (p.trace_tokens, c))
-        marks = VGroup(
-            *[SurroundingRectangle(m.cell_at(int(t), int(ch)), color=theme.ACCENT, buff=0.02) for m in maps]
-        )
+        marks = [m.highlight_cell(int(t), int(ch)) for m in maps]
         self.play(LaggedStart(*[Create(mk) for mk in marks], lag_ratio=0.4), run_time=1.5)
         self.wait(2.0)

@@ -153,5 +153,5 @@ class GrowThenFade(LectureScene):
 def test_grown_components_leave_no_loose_pieces(tmp_path):
     scene = run_fast(GrowThenFade, None, "en", media_dir=str(tmp_path))
     p0, p1, _ = scene.pictures
-    assert p0.keys() == ["b", "h", "s"] and p0.text("h", (0, 1)) == "\u22121.00"
+    assert p0.keys() == ["b", "b_label", "h", "s"] and p0.text("h", (0, 1)) == "\u22121.00"
     assert p1.keys() == []  # everything that grew or changed is gone with its component
