@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 
-.PHONY: setup system demo demo-zh slides test test-fast lint schema bench clean
+.PHONY: setup system demo demo-zh slides test test-fast lint schema golden bench clean
 
 setup: system $(STAMP)
 
@@ -48,6 +48,11 @@ lint: setup
 
 schema: setup
 	$(PY) render.py --schema > storyboards/schema.json.tmp && mv storyboards/schema.json.tmp storyboards/schema.json
+
+# Rewrite the golden frames (tests/golden/) that are missing or no longer match; review the PNGs in the diff.
+GOLDEN_TESTS := tests/scenes/kit/test_gallery.py
+golden: setup
+	$(PY) -m pytest -q $(GOLDEN_TESTS) --update-golden
 
 bench: setup
 	$(PY) benchmarks/render_speed.py
