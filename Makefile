@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 
-.PHONY: setup system demo demo-zh slides test test-fast lint schema golden bench clean
+.PHONY: setup system demo demo-zh slides test test-fast lint schema golden bench bench-cached clean
 
 setup: system $(STAMP)
 
@@ -56,6 +56,10 @@ golden: setup
 
 bench: setup
 	$(PY) benchmarks/render_speed.py
+
+# The fully cached re-run of the demo storyboard (renders it at low quality first if needed).
+bench-cached: setup
+	$(PY) benchmarks/cached_rerun.py storyboards/mamba.yaml -q low
 
 clean:
 	rm -rf output media slides/*/ .pytest_cache
