@@ -207,16 +207,37 @@ def flops(n: float, digits: int = 1) -> str:
     return si(n, digits, "FLOPs")
 
 
-def byte_size(n: float, digits: int = 1, *, system: ByteSystem = "iec") -> str:
+def byte_size(n: float, digits: int = 1, *, system: ByteSystem = "iec", unit: str | None = None) -> str:
     """A size in bytes: ``byte_size(1536)`` → ``"1.5 KiB"``; ``system="jedec"`` → ``"1.5 KB"`` (also 1024);
     ``system="si"`` → ``"1.5 kB"`` (1000). Whole bytes below the first unit print as ``"512 B"``.
+
+    ``unit`` (one of the system's units) writes every size in that unit, as the ticks of one axis are:
+    ``byte_size(512 * 2**20, 1, system="jedec", unit="GB")`` → ``"0.5 GB"`` (see :func:`byte_unit`).
     """
     n = _as_number(n)
     if isinstance(n, float) and (bad := _nonfinite(n, False)):
         return bad
     step, units = _BYTES[system]
+    if unit is not None:
+        if unit not in units:
+            raise ValueError(f"unit {unit!r} is not one of {system}'s units {units}")
+        with localcontext() as ctx:
+            ctx.prec = 80
+            m = format(_quantize(_dec(n) / Decimal(step) ** units.index(unit), digits), "f")
+        return f"{_sign(m, False)} {unit}"
     m, unit = _scaled(n, step, units, digits, None)
     return f"{_sign(m, False)} {unit}"
+
+
+def byte_unit(n: float, *, system: ByteSystem = "iec") -> tuple[int, str]:
+    """``(bytes per unit, unit)`` of the largest unit in which ``n`` bytes is at least 1: the unit in
+    which :func:`byte_size` writes ``n`` (before rounding), e.g. to label an axis up to ``n`` in one unit:
+    ``byte_unit(2.5 * 2**30, system="jedec")`` → ``(1073741824, "GB")``."""
+    step, units = _BYTES[system]
+    k = 0
+    while k < len(units) - 1 and abs(n) >= step ** (k + 1):
+        k += 1
+    return step**k, units[k]
 
 
 def count(n: float, sig: int = 3, locale: Locale = "en") -> str:
@@ -258,9 +279,10 @@ def sci(x: float, digits: int = 1, *, tex: bool = False) -> str:
     return f"{_sign(mant, False)} {TIMES} 10{str(e).translate(_SUPERSCRIPT)}"
 
 
-def duration(seconds: float) -> str:
-    """A wall-clock time with three significant digits: ``"1.23 s"``, ``"123 ms"``, ``"12.3 ms"``,
-    ``"1.23 ms"``, ``"123 µs"`` (µs below a millisecond; 999.96 ms → ``"1.00 s"``)."""
+def duration(seconds: float, sig: int = 3) -> str:
+    """A wall-clock time with ``sig`` significant digits: ``"1.23 s"``, ``"123 ms"``, ``"12.3 ms"``,
+    ``"1.23 ms"``, ``"123 µs"`` (µs below a millisecond; 999.96 ms → ``"1.00 s"``). ``sig=1`` labels the
+    decades of a log time axis: ``"10 µs"``, ``"100 µs"``, ``"1 ms"``, ``"10 ms"``, ``"1 s"``."""
     s = float(seconds)
     if (bad := _nonfinite(s, False)) is not None:
         return bad
@@ -269,21 +291,22 @@ def duration(seconds: float) -> str:
         ctx.prec = 80
         for scale, unit in ((Decimal(1), "s"), (Decimal("1e-3"), "ms"), (Decimal("1e-6"), "µs")):
             if abs(d) >= scale or unit == "µs":
-                m = _round_sig(d / scale, 3)
+                m = _round_sig(d / scale, sig)
                 if abs(m) >= 1000 and unit != "s":  # rounds up into the larger unit
-                    m, unit = _round_sig(d / (scale * 1000), 3), "s" if unit == "ms" else "ms"
+                    m, unit = _round_sig(d / (scale * 1000), sig), "s" if unit == "ms" else "ms"
                 return f"{_sign(format(m, 'f'), False)} {unit}"
     raise AssertionError
 
 
 def length(t: int) -> str:
-    """A power-of-two length as a reader says it: ``256``, ``"4K"``, ``"128K"``, ``"1M"`` (K = 1024);
-    other lengths with separators (``"1,000"``)."""
+    """A power-of-two length as a reader says it: ``256``, ``"4K"``, ``"128K"``, ``"1M"`` (K = 1024), and
+    their halves from 1K up, as axis ticks fall: ``1536`` → ``"1.5K"``, ``3 << 19`` → ``"1.5M"``;
+    other lengths with separators (``"1,000"``, ``"1,280"``)."""
     t = int(t)
-    if t >= 1 << 20 and t % (1 << 20) == 0:
-        return f"{t >> 20}M"
-    if t >= 1 << 10 and t % (1 << 10) == 0:
-        return f"{t >> 10}K"
+    for shift, unit in ((20, "M"), (10, "K")):
+        if t >= 1 << shift and t % (1 << (shift - 1)) == 0:
+            whole, half = divmod(t, 1 << shift)
+            return f"{whole}{'.5' if half else ''}{unit}"
     return integer(t)
 
 

@@ -48,6 +48,8 @@ AxisScale = Literal["linear", "log"]
 def _default_ticks(lo: float, hi: float, step: float | None, scale: AxisScale, base: float) -> list[float]:
     if scale == "log":
         e0, e1 = math.ceil(math.log(lo, base) - 1e-9), math.floor(math.log(hi, base) + 1e-9)
+        if step:  # a label at every tick mark, counted from lo (log_bounds aligns lo to the step)
+            return [base**e for e in range(e0, e1 + 1, int(step))]
         every = 1 if e1 - e0 <= 7 else 2
         return [base**e for e in range(e1, e0 - 1, -every)][::-1]  # counted from the top: hi is labelled
     step = step or (hi - lo) / 4
@@ -80,11 +82,13 @@ class Plot(VGroup):
 
     Parameters (lengths in scene units; ranges in data values):
         x_range, y_range: ``(lo, hi)`` or ``(lo, hi, step)``; on a log axis lo and hi must be > 0 and the
-            tick marks fall on whole powers of the base.
+            tick marks fall on whole powers of the base, every ``step``-th power when a step is given
+            (``(2**20, 2**45, 5)``: a tick at every power of 32). :func:`log_bounds` finds lo and hi.
         width, height: the axes' size.
         x_scale, y_scale: "linear" or "log"; x_base, y_base: the log base (2 for lengths, 10 for counts).
         x_ticks, y_ticks: the values that get a label (default: every step; on a log axis every power,
-            every other one when there are more than 7); ``[]`` for none.
+            every other one when there are more than 7, or every tick mark when a step is given);
+            ``[]`` for none.
         x_format, y_format: ``value -> str`` for tick labels (default: ``numbers.fixed`` / ``numbers.si``).
         x_label, y_label: axis captions (the y label sits above the axis, where it reads as a title).
         size: font size of tick labels and captions.
@@ -175,7 +179,7 @@ class Plot(VGroup):
     def _manim_range(r: Sequence[float], scale: AxisScale, base: float) -> list[float]:
         if scale == "log":
             lo, hi = math.log(r[0], base), math.log(r[1], base)
-            return [lo, hi, 1]
+            return [lo, hi, float(r[2]) if len(r) > 2 else 1]
         lo, hi = float(r[0]), float(r[1])
         return [lo, hi, float(r[2]) if len(r) > 2 else (hi - lo) / 4]
 
@@ -237,6 +241,26 @@ class Plot(VGroup):
         """The corners of a polyline made by ``set_points_as_corners``."""
         return [*line.get_start_anchors(), line.get_end()]
 
+    def scatter(
+        self,
+        xs: Sequence[float],
+        ys: Sequence[float],
+        color,
+        *,
+        key: str | None = None,
+        radius: float = 0.06,
+    ) -> VGroup:
+        """A dot at each (x, y), no line (marks on a curve drawn with ``dots=False``, a point of interest).
+        With a ``key`` each dot is tagged, index ``(k,)``, with the (x, y) read back from where it is drawn.
+        """
+        marks = VGroup()
+        for k, (x, y) in enumerate(zip(xs, ys, strict=True)):
+            d = Dot(self.c2p(x, y), radius=radius, color=color)
+            if key is not None:
+                tag_located(d, key, lambda m: self.p2c(m.get_center()), (k,))
+            marks.add(d)
+        return marks
+
     def marker(
         self, x: float, *, color=theme.ACCENT, label: str | None = None, key: str | None = None
     ) -> VGroup:
@@ -270,6 +294,35 @@ class Plot(VGroup):
         if key is not None:
             tag(label, key, y)
         return VGroup(dot, label)
+
+
+def log_bounds(values: Sequence[float], base: float = 10, every: int = 1) -> tuple[float, float]:
+    """The powers of ``base`` just below and just above ``values`` (at least one power apart), their
+    exponents rounded outwards to multiples of ``every``: the range of a log axis whose ticks fall every
+    ``every`` powers. ``log_bounds([3e9, 7e13])`` → ``(1e9, 1e14)``; ``log_bounds([3e9, 7e13], every=2)`` →
+    ``(1e8, 1e14)``."""
+    lo = math.floor(math.log(min(values), base) + 1e-9)
+    hi = max(math.ceil(math.log(max(values), base) - 1e-9), lo + 1)
+    lo, hi = lo - lo % every, hi + (-hi) % every
+    return float(base) ** lo, float(base) ** hi
+
+
+def nice_step(span: float, count: int = 4) -> float:
+    """The smallest 1, 2, 2.5 or 5 × 10^k step that cuts ``span`` into at most ``count`` intervals (a
+    linear axis's tick step; ``count=1`` gives the round number at or above ``span``).
+    ``nice_step(8, 4)`` → 2.0; ``nice_step(97.5, 1)`` → 100.0."""
+    raw = span / count
+    mag = 10.0 ** math.floor(math.log10(raw))
+    return next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw * (1 - 1e-12))
+
+
+def nice_ticks(hi: float, count: int = 4, unit: float = 1.0) -> list[float]:
+    """Ticks of a linear axis from 0: the multiples of a :func:`nice_step` counted in ``unit`` (1024 for
+    lengths in K, bytes per GB for sizes), from one step up to the first tick at or above ``hi``.
+    ``nice_ticks(8192, 4, 1024)`` → [2048.0, 4096.0, 6144.0, 8192.0]; the last tick is the axis's top."""
+    step = nice_step(hi / unit, count)
+    n = math.ceil(hi / unit / step - 1e-9)
+    return [k * step * unit for k in range(1, max(n, 1) + 1)]
 
 
 def legend(

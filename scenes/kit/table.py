@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
-from manim import RIGHT, Table, VGroup
+from manim import RIGHT, Mobject, Table, VGroup
 
 from scenes.kit import numbers, theme
 from scenes.kit.record import tag
@@ -30,7 +30,8 @@ class NumberTable(Table):
 
     Parameters (lengths in scene units):
         columns: one sequence per column (all the same length); numbers go through that column's format.
-        header: one caption per column (theme font; ``None`` for no header row).
+        header: one caption per column (theme font; ``None`` for no header row); a caption may also be a
+            ready mobject (e.g. a name over the setting it was measured with, stacked by ``frame.column``).
         formats: one ``value -> str`` per column, or one for all (default ``numbers.fixed(v, 2)``;
             strings are drawn as they are).
         colors: one colour per column, or one for all.
@@ -45,7 +46,7 @@ class NumberTable(Table):
         self,
         columns: Sequence[Sequence[Any]],
         *,
-        header: Sequence[str] | None = None,
+        header: Sequence[str | Mobject] | None = None,
         formats: Sequence[Format] | Format | None = None,
         colors: Sequence[object] | object = theme.FG,
         keys: Sequence[str | None] | None = None,
@@ -73,7 +74,12 @@ class NumberTable(Table):
 
         body = [[fmt(j, self.raw[j][i]) for j in range(ncol)] for i in range(nrow)]
         col_labels = (
-            [text(h, size=header_size, color=cols[j]) for j, h in enumerate(header)] if header else None
+            [
+                text(h, size=header_size, color=cols[j]) if isinstance(h, str) else h
+                for j, h in enumerate(header)
+            ]
+            if header
+            else None
         )
         super().__init__(
             body,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from manim import MathTex, Text
+from manim import RIGHT, MathTex, Text, VGroup
 
 from scenes.kit import theme
 
@@ -28,3 +28,11 @@ def tex(s: str, size: float = theme.BODY * 1.45, color=theme.FG, **kwargs: Any) 
     """A ``MathTex`` sized to sit beside theme text of the same nominal size (TeX glyphs run small:
     ``size=theme.BODY * 1.45`` matches ``text(..., theme.BODY)``)."""
     return MathTex(s, font_size=size, color=color, **kwargs)
+
+
+def symbol_label(word: str, symbol: str, color=theme.FG, size: int = theme.SMALL) -> VGroup:
+    """A word in the theme font and a TeX symbol after it at the matching size: "decay" + ``\\bar A_t``,
+    "attention: time" + ``\\propto T^{2.25}``. ``label[1]`` is the ``MathTex`` (to tag a number in it)."""
+    return VGroup(text(word, size=size, color=color), tex(symbol, size=size * 1.45, color=color)).arrange(
+        RIGHT, buff=theme.BUFF_SMALL
+    )

@@ -25,7 +25,7 @@ from scenes.base import LectureScene
 from scenes.kit import theme
 from scenes.kit.widgets import polyline
 from scenes.mamba.params.inference_memory import Params as InferenceMemoryParams
-from scenes.mamba.why_mamba import fmt_ratio
+from scenes.kit.numbers import ratio as fmt_ratio
 from scenes.registry import register
 
 HOLD = 3.0  # seconds to read a slide before the lecturer moves on
