@@ -3,7 +3,7 @@
 One fast-mode run per locale, memoised for this module, gives the pictures, the layout problems and the
 pause frames that every test here reads. The golden frames live in ``tests/golden/kit_gallery/<locale>/``;
 ``make golden`` (``pytest --update-golden``) rewrites them. The tolerance tests perturb the last frame the
-way a regression would (a table moved by a pixel or three, a column recoloured, one digit changed) and
+way a regression would (a table moved by half a pixel to three, a column recoloured, one digit changed) and
 check that those fail while anti-aliasing noise passes.
 """
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 import torch
-from manim import RIGHT, Mobject
+from manim import LEFT, RIGHT, UP, Mobject
 
 from scenes.kit import numbers, theme
 from scenes.kit.params.gallery import Params
@@ -112,7 +112,8 @@ def _replace(mobjects: list[Mobject], old: Mobject, *new: Mobject) -> list[Mobje
 
 def test_tolerance_forgives_subpixel_antialiasing(last):
     scene, frame, _, _ = last
-    nudged = [m.copy().shift(0.1 * pixel(scene) * RIGHT) for m in scene.mobjects]  # every glyph re-rasterised
+    nudge = 0.1 * pixel(scene) * (RIGHT + UP)  # every edge re-rasterised
+    nudged = [m.copy().shift(nudge) for m in scene.mobjects]
     diff = golden.compare(capture(scene, nudged), frame)
     assert diff.max_delta > 0  # the frame did change …
     assert diff.matches(golden.Tolerance())  # … only by anti-aliasing
@@ -135,7 +136,7 @@ def _one_digit_changed(last) -> np.ndarray:
     changed = formats.copy()
     cell = changed.cell(1, 1)
     assert cell.original_text == numbers.integer(4 * P.d_model**2)  # 67,108,864
-    other = text(numbers.integer(4 * P.d_model**2 + 1), size=theme.SMALL).move_to(cell).align_to(cell, RIGHT)
+    other = text(numbers.integer(4 * P.d_model**2 + 1), size=theme.SMALL).move_to(cell).align_to(cell, LEFT)
     cell.set_opacity(0)
     return capture(scene, [*_replace(scene.mobjects, formats, changed), other])
 
@@ -143,6 +144,7 @@ def _one_digit_changed(last) -> np.ndarray:
 @pytest.mark.parametrize(
     "perturb",
     [
+        pytest.param(lambda last: _moved(last, 0.5), id="table-moved-half-a-pixel"),
         pytest.param(lambda last: _moved(last, 1), id="table-moved-1px"),
         pytest.param(lambda last: _moved(last, 3), id="table-moved-3px"),
         pytest.param(_recoloured, id="column-recoloured"),
