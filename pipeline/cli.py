@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from pipeline.cache import ROOT
 from pipeline.jobs import QUALITIES
-from pipeline.plan import DEFAULT_TIMEOUT
+from pipeline.plan import DEFAULT_TIMEOUTS
 
 if TYPE_CHECKING:  # imported where needed: --help and --list stay quick
     from pipeline.storyboard import Storyboard
@@ -79,9 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--timeout",
         type=float,
-        default=DEFAULT_TIMEOUT,
+        default=None,
         metavar="SECONDS",
-        help="stop an entry's worker after this long; it fails, the others go on (default: %(default)g)",
+        help="stop an entry's worker after this long; it fails, the others go on (default by quality: "
+        + ", ".join(f"{q} {s / 60:g} min" for q, s in DEFAULT_TIMEOUTS.items())
+        + ")",
     )
     p.add_argument("-n", "--dry-run", action="store_true", help="print the plan; render and write nothing")
     p.add_argument(
@@ -187,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.jobs < 1:
         print("render.py: error: --jobs must be at least 1", file=sys.stderr)
         return 2
-    if args.timeout <= 0:
+    if args.timeout is not None and args.timeout <= 0:
         print("render.py: error: --timeout must be a positive number of seconds", file=sys.stderr)
         return 2
 

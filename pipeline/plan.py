@@ -14,7 +14,10 @@ from pipeline.jobs import ClipMeta, Job
 from pipeline.plugins import source_roots
 from pipeline.storyboard import Storyboard
 
-DEFAULT_TIMEOUT = 1800.0  # seconds per entry; the slowest Mamba scene takes about 5 min at 4K on 2 cores
+# Seconds a worker may take per entry, by quality, unless --timeout says otherwise: a hang is stopped, a slow
+# render is not. Measured: the slowest Mamba scene (selective_scan, 28 s of video) took 18 min at 4K on the
+# 2-core machine under a load of ~10 (about 6 min of CPU); at 480p it takes ~30 s.
+DEFAULT_TIMEOUTS: dict[str, float] = {"low": 1800.0, "medium": 1800.0, "high": 3600.0, "4k": 7200.0}
 
 
 @dataclass(frozen=True)
@@ -24,7 +27,12 @@ class Settings:
     slides_dir: Path
     quality: str
     locale: str
-    timeout: float = DEFAULT_TIMEOUT  # a worker still running after this many seconds is stopped
+    timeout: float | None = None  # a worker still running after this many seconds is stopped
+
+    @property
+    def worker_timeout(self) -> float:
+        """``timeout``, or the default for this quality."""
+        return self.timeout if self.timeout is not None else DEFAULT_TIMEOUTS[self.quality]
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ def run_storyboard(
         # longest first: with N workers the run ends when the slowest entry does, so start it early
         todo.sort(key=lambda j: -timings.get(f"{j.scene_id}@{j.quality}", 0.0))
         console = console or _console()
-        rendered = _render_with_progress(todo, opts.jobs, settings.timeout, console)
+        rendered = _render_with_progress(todo, opts.jobs, settings.worker_timeout, console)
         results.update({r.job.index: r for r in rendered})
         timings.update(
             {f"{r.job.scene_id}@{r.job.quality}": r.seconds for r in rendered if r.status == "rendered"}
