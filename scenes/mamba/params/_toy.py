@@ -5,12 +5,14 @@ A helper of the params package (its name starts with `_`): it defines no scene o
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from lib.mamba.toy_mamba import ToySelectiveSSM, tokenize, toy_selective_ssm
 from scenes.registry import SceneParams
+
+if TYPE_CHECKING:  # the model is built in model(): validating a storyboard does not import NumPy
+    from lib.mamba.toy_mamba import ToySelectiveSSM
 
 DEFAULT_SENTENCE = "Mamba lets some tokens in and forgets others"
 
@@ -32,7 +34,7 @@ class ToyParams(SceneParams):
     @field_validator("sentence")
     @classmethod
     def _two_to_eight_tokens(cls, v: str) -> str:
-        tokens = tokenize(v)
+        tokens = v.split()  # lib.mamba.toy_mamba.tokenize's words (tests/scenes/mamba/test_params_toy.py)
         if not 2 <= len(tokens) <= 8:
             raise ValueError(f"expected 2 to 8 whitespace-separated tokens, got {len(tokens)}")
         if max(len(t) for t in tokens) > 12:
@@ -40,6 +42,8 @@ class ToyParams(SceneParams):
         return v
 
     def model(self) -> ToySelectiveSSM:
+        from lib.mamba.toy_mamba import toy_selective_ssm
+
         return toy_selective_ssm(
             self.sentence, self.d_inner, self.d_state, self.seed, discretization=self.discretization
         )
