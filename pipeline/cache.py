@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CACHE_VERSION = "2"  # bump when the layout of a cache entry changes (2: typed ClipMeta)
 # the code that renders a clip besides the scene's own imports (its closure: pipeline.jobs, pipeline.fsutil)
 RENDER_MODULES = ("pipeline.worker",)
+MEMO_LIMIT = 5000  # import lists kept on disk (~100 bytes each)
 DISTRIBUTIONS = ("manim", "manim-slides", "numpy", "ManimPango", "pycairo", "pydantic", "av")
 
 
@@ -98,6 +99,7 @@ class SourceIndex:
         self._memo_path = memo
         self._memo: dict[str, list[str]] = _read_json(memo) or {}
         self._memo_dirty = False
+        self._used: set[str] = set()
         self._modules: dict[str, tuple[Path, str, list[str]] | None] = {}
         self._closures: dict[str, dict[str, str]] = {}
 
@@ -112,6 +114,7 @@ class SourceIndex:
                 digest = hashlib.sha256(source).hexdigest()
                 is_pkg = path.name == "__init__.py"
                 memo_key = f"{digest}:{name}:{int(is_pkg)}"
+                self._used.add(memo_key)
                 imports = self._memo.get(memo_key)
                 if imports is None:
                     imports = self._memo[memo_key] = parse_imports(source, name, is_pkg)
@@ -145,8 +148,11 @@ class SourceIndex:
         return {m: self._modules[m][0] for m in self.closure(module)}  # type: ignore[index]
 
     def save(self) -> None:
-        """Persist new import lists (the memo only grows; it is small and content-keyed)."""
+        """Persist new import lists. Old versions of edited files pile up, so past MEMO_LIMIT entries only
+        those this run used are kept (another storyboard's files are simply parsed again once)."""
         if self._memo_path is not None and self._memo_dirty:
+            if len(self._memo) > MEMO_LIMIT:
+                self._memo = {k: v for k, v in self._memo.items() if k in self._used}
             write_text_atomic(self._memo_path, json.dumps(self._memo, separators=(",", ":")))
             self._memo_dirty = False
 

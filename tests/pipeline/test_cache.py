@@ -238,3 +238,17 @@ def test_sweep_removes_only_folders_of_dead_workers(tmp_path):
         d.mkdir()
     assert cache.sweep() == 1
     assert not dead.exists() and alive.exists()
+
+
+def test_the_import_memo_stays_bounded(tmp_path, monkeypatch):
+    import pipeline.cache
+
+    make_tree(tmp_path)
+    memo = tmp_path / "memo.json"
+    memo.write_text(json.dumps({f"stale{i}:x:0": [] for i in range(20)}))
+    monkeypatch.setattr(pipeline.cache, "MEMO_LIMIT", 10)
+    index = SourceIndex(SourceRoots(tmp_path), memo=memo)
+    index.closure("scenes.demo")
+    index.save()
+    kept = json.loads(memo.read_text())
+    assert len(kept) == 8 and not [k for k in kept if k.startswith("stale")]  # this run's 8 files only
