@@ -40,6 +40,8 @@ class Block(VGroup):
         color: outline, tint and title colour (what the layer *is*, from the theme).
         width, height: the box; ``height=None`` fits the lines. Text shrinks to the width, never grows.
         dashed: a dashed outline and no fill (a placeholder: padding, an element not computed yet).
+        spacing, pad: the space between lines and above / below them (a card of a few large lines, a model
+            and its size, wants ``spacing=theme.BUFF_SMALL, pad=theme.BUFF``).
     """
 
     def __init__(
@@ -55,6 +57,8 @@ class Block(VGroup):
         height: float | None = None,
         corner_radius: float = 0.12,
         dashed: bool = False,
+        spacing: float = 0.09,
+        pad: float = 0.15,
     ) -> None:
         super().__init__()
         self.name = name or title
@@ -72,10 +76,10 @@ class Block(VGroup):
             )
             body.append(self.params_text)
         body += [m if isinstance(m, Mobject) else text(m[0], size=theme.NUMBER, color=m[1]) for m in lines]
-        texts = VGroup(*body).arrange(DOWN, buff=0.09)
+        texts = VGroup(*body).arrange(DOWN, buff=spacing)
         if texts.width > width - 0.16:
             texts.scale_to_fit_width(width - 0.16)
-        h = height if height is not None else max(texts.height + 0.3, 0.6)
+        h = height if height is not None else max(texts.height + 2 * pad, 0.6)
         self.box = RoundedRectangle(
             corner_radius=corner_radius, width=width, height=h, stroke_color=color, stroke_width=3
         ).set_fill(color, opacity=0.1)

@@ -316,12 +316,14 @@ def nice_step(span: float, count: int = 4) -> float:
     return next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw * (1 - 1e-12))
 
 
-def nice_ticks(hi: float, count: int = 4, unit: float = 1.0) -> list[float]:
+def nice_ticks(hi: float, count: int = 4, unit: float = 1.0, *, cover: bool = True) -> list[float]:
     """Ticks of a linear axis from 0: the multiples of a :func:`nice_step` counted in ``unit`` (1024 for
-    lengths in K, bytes per GB for sizes), from one step up to the first tick at or above ``hi``.
-    ``nice_ticks(8192, 4, 1024)`` → [2048.0, 4096.0, 6144.0, 8192.0]; the last tick is the axis's top."""
+    lengths in K, bytes per GB for sizes), from one step up to the first tick at or above ``hi``
+    (``cover=False``: up to the last tick at or below ``hi``, for an axis that ends at ``hi``).
+    ``nice_ticks(8192, 4, 1024)`` → [2048.0, 4096.0, 6144.0, 8192.0]; the last tick is the axis's top.
+    ``nice_ticks(500, 4, cover=False)`` → [200.0, 400.0]."""
     step = nice_step(hi / unit, count)
-    n = math.ceil(hi / unit / step - 1e-9)
+    n = math.ceil(hi / unit / step - 1e-9) if cover else math.floor(hi / unit / step + 1e-9)
     return [k * step * unit for k in range(1, max(n, 1) + 1)]
 
 

@@ -1,5 +1,6 @@
 """Kit pieces for axes and units: log ranges with a tick step, nice linear ticks, scatter points, byte
-sizes in one unit, duration decades, half-K lengths, tables with composite headers, word + symbol labels.
+sizes in one unit, duration decades, half-K lengths, tables with composite headers, word + symbol labels,
+roomier blocks (cards).
 
 Every expected value is written by hand.
 """
@@ -14,6 +15,7 @@ from manim import MathTex, Text
 
 from scenes.kit import numbers as n
 from scenes.kit import theme
+from scenes.kit.diagram import Block
 from scenes.kit.frame import column
 from scenes.kit.plot import Plot, log_bounds, nice_step, nice_ticks
 from scenes.kit.table import NumberTable
@@ -75,6 +77,8 @@ def test_nice_steps_and_ticks():
     assert nice_ticks(8192, 4, 1024) == [2048.0, 4096.0, 6144.0, 8192.0]
     assert nice_ticks(100) == [25.0, 50.0, 75.0, 100.0]
     assert nice_ticks(2.7 * GB, 4, GB) == [GB, 2.0 * GB, 3.0 * GB]  # the last tick is the top, above 2.7
+    assert nice_ticks(500, 4, cover=False) == [200.0, 400.0]  # an axis ending at 500: no tick past it
+    assert nice_ticks(2048, 4, 1024, cover=False) == [512.0, 1024.0, 1536.0, 2048.0]
 
 
 def test_log_axis_with_a_step_ticks_and_labels_every_step_powers():
@@ -123,3 +127,14 @@ def test_symbol_label_is_a_word_then_a_symbol():
     assert word.get_right()[0] < sym.get_left()[0]
     assert sym.get_left()[0] - word.get_right()[0] == pytest.approx(theme.BUFF_SMALL, abs=1e-9)
     assert sym.font_size == pytest.approx(theme.LABEL * 1.45)
+
+
+def test_block_spacing_and_padding():
+    lines = [text("Mamba", size=theme.HEADING), text("2.77 B parameters", size=theme.LABEL)]
+    tight = Block(None, lines=[m.copy() for m in lines], width=6)
+    roomy = Block(None, lines=[m.copy() for m in lines], width=6, spacing=0.2, pad=0.25)
+    gap = roomy.texts[0].get_bottom()[1] - roomy.texts[1].get_top()[1]
+    assert gap == pytest.approx(0.2, abs=1e-9)
+    assert roomy.box.height == pytest.approx(roomy.texts.height + 0.5, abs=1e-9)
+    assert tight.texts[0].get_bottom()[1] - tight.texts[1].get_top()[1] == pytest.approx(0.09, abs=1e-9)
+    assert tight.box.height == pytest.approx(tight.texts.height + 0.3, abs=1e-9)  # the defaults are kept
