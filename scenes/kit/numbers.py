@@ -39,6 +39,7 @@ Locale = Literal["en", "zh"]
 ByteSystem = Literal["iec", "jedec", "si"]
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_SUBSCRIPT = str.maketrans("0123456789-", "₀₁₂₃₄₅₆₇₈₉₋")
 _SI = ("", "K", "M", "G", "T", "P", "E")
 _BYTES = {
     "iec": (1024, ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB")),
@@ -106,17 +107,20 @@ def _group(digits_str: str, tex: bool) -> str:
 
 
 # --- plain numbers ------------------------------------------------------------------------------------
-def fixed(x: float, digits: int = 2, *, tex: bool = False, grouped: bool = False) -> str:
+def fixed(x: float, digits: int = 2, *, tex: bool = False, grouped: bool = False, plus: bool = False) -> str:
     """``x`` with exactly ``digits`` decimals: ``fixed(-0.254)`` → ``"−0.25"``,
     ``fixed(-0.001)`` → ``"0.00"``.
 
-    ``tex=True`` gives an ASCII minus for ``MathTex``; ``grouped=True`` adds thousands separators.
+    ``tex=True`` gives an ASCII minus for ``MathTex``; ``grouped=True`` adds thousands separators;
+    ``plus=True`` writes a sign on every value, for a term that follows another: ``"+0.60"``, ``"−0.50"``
+    (zero reads ``"+0.00"``).
     """
     x = _as_number(x)
     if isinstance(x, float) and (bad := _nonfinite(x, tex)):
         return bad
     s = format(_quantize(_dec(x), digits), "f")
-    return _sign(_group(s, tex) if grouped else s, tex)
+    s = _group(s, tex) if grouped else s
+    return _sign("+" + s if plus and not s.startswith("-") else s, tex)
 
 
 def integer(n: float, *, tex: bool = False) -> str:
@@ -308,6 +312,11 @@ def length(t: int) -> str:
             whole, half = divmod(t, 1 << shift)
             return f"{whole}{'.5' if half else ''}{unit}"
     return integer(t)
+
+
+def subscript(n: int) -> str:
+    """An index as Unicode subscript digits, for ``Text`` labels: ``f"h{subscript(12)}"`` → ``"h₁₂"``."""
+    return str(int(n)).translate(_SUBSCRIPT)
 
 
 def shape(dims: Sequence[int | str], *, tex: bool = False) -> str:

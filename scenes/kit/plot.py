@@ -17,7 +17,7 @@ Plotted dots and markers are tagged with readings whose value is *read back from
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Literal
 
 import numpy as np
@@ -211,6 +211,7 @@ class Plot(VGroup):
         color,
         *,
         key: str | None = None,
+        index: tuple[Hashable, ...] = (),
         label: str | None = None,
         dots: bool = True,
         width: float = 4,
@@ -218,7 +219,9 @@ class Plot(VGroup):
     ) -> Series:
         """A polyline through (xs, ys) with a dot at each point (``dots=False``: the line only) and an
         optional ``label`` at its right end. With a ``key``, each dot (or, without dots, the line's
-        vertices as one array) is tagged with the (x, y) read back from its drawn position."""
+        vertices as one array) is tagged with the (x, y) read back from its drawn position. ``index`` names
+        the series inside its key (state ``(i,)`` of several under one key): dots get ``(*index, k)``, the
+        line ``index``."""
         pts = [self.c2p(x, y) for x, y in zip(xs, ys, strict=True)]
         line = VMobject(stroke_color=color, stroke_width=width)
         line.set_points_as_corners(pts)
@@ -227,10 +230,10 @@ class Plot(VGroup):
             for k, p in enumerate(pts):
                 d = Dot(p, radius=dot_radius, color=color)
                 if key is not None:
-                    tag_located(d, key, lambda m: self.p2c(m.get_center()), (k,))
+                    tag_located(d, key, lambda m: self.p2c(m.get_center()), (*index, k))
                 marks.add(d)
         elif key is not None:
-            tag_located(line, key, lambda m: np.array([self.p2c(p) for p in self._vertices(m)]))
+            tag_located(line, key, lambda m: np.array([self.p2c(p) for p in self._vertices(m)]), index)
         lab = None
         if label is not None:
             lab = text(label, size=theme.SMALL, color=color).next_to(pts[-1], RIGHT, buff=theme.BUFF_SMALL)
@@ -260,6 +263,28 @@ class Plot(VGroup):
                 tag_located(d, key, lambda m: self.p2c(m.get_center()), (k,))
             marks.add(d)
         return marks
+
+    def stems(
+        self,
+        xs: Sequence[float],
+        ys: Sequence[float],
+        color,
+        *,
+        key: str | None = None,
+        width: float = 10,
+    ) -> VGroup:
+        """A stem plot of a discrete signal: a vertical line from y = 0 up (or down) to y at each x (a zero
+        draws nothing). With a ``key`` each stem is tagged, index ``(k,)`` of its (x, y), with the (x, y)
+        of its far end read back from where it is drawn."""
+        stems = VGroup()
+        for k, (x, y) in enumerate(zip(xs, ys, strict=True)):
+            if y == 0:
+                continue
+            s = Line(self.c2p(x, 0), self.c2p(x, y), color=color, stroke_width=width)
+            if key is not None:
+                tag_located(s, key, lambda m: self.p2c(m.get_end()), (k,))
+            stems.add(s)
+        return stems
 
     def marker(
         self, x: float, *, color=theme.ACCENT, label: str | None = None, key: str | None = None
@@ -325,6 +350,16 @@ def nice_ticks(hi: float, count: int = 4, unit: float = 1.0, *, cover: bool = Tr
     step = nice_step(hi / unit, count)
     n = math.ceil(hi / unit / step - 1e-9) if cover else math.floor(hi / unit / step + 1e-9)
     return [k * step * unit for k in range(1, max(n, 1) + 1)]
+
+
+def nice_range(values: Sequence[float] | np.ndarray, count: int = 6) -> tuple[float, float, float]:
+    """``(lo, hi, step)`` of a linear axis showing ``values`` and 0: a :func:`nice_step` cutting the span
+    into at most ``count`` steps, lo and hi rounded outwards to multiples of it (a signal's y axis).
+    ``nice_range([-1.7, 1.2])`` → ``(-2.0, 1.5, 0.5)``; ``nice_range([3.1], 4)`` → ``(0.0, 4.0, 1.0)``."""
+    v = np.asarray(values, dtype=float)  # any shape: every value counts
+    lo, hi = min(0.0, float(v.min())), max(0.0, float(v.max()))
+    step = nice_step(max(hi - lo, 1e-3), count)
+    return math.floor(lo / step + 1e-9) * step, math.ceil(hi / step - 1e-9) * step, step
 
 
 def legend(

@@ -90,6 +90,15 @@ def ink_on(fill) -> ManimColor:
     return BACKGROUND if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.55 else FG
 
 
+def shades(color, n: int) -> list[ManimColor]:
+    """``n`` shades of one colour, darker to lighter (the coordinates of one quantity, e.g. the states
+    h₁ … h_N, all reading as STATE): from 30 % towards the background to 55 % towards FG."""
+    fs = [0.0] if n == 1 else [-0.3 + 0.85 * k / (n - 1) for k in range(n)]
+    return [
+        interpolate_color(color, BACKGROUND, -f) if f < 0 else interpolate_color(color, FG, f) for f in fs
+    ]
+
+
 # --- number formatting: thin aliases of scenes.kit.numbers (the one implementation) ---------------------
 def fmt(x: float, digits: int = 2) -> str:
     """Fixed digits with a real minus sign, no '−0.00' (see :func:`scenes.kit.numbers.fixed`)."""
