@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, LaggedStart, MathTex, VGroup, Write
+from manim import DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, LaggedStart, VGroup, Write
 
 from lib.mamba.ssm import discretize, lti_recurrence, simulate_piecewise_constant
+from lib.mamba.ssm_examples import damped_oscillator
 from scenes.base import LectureScene
-from scenes.kit import theme
-from scenes.kit.widgets import dots, legend, plot_axes, polyline
+from scenes.kit import numbers, theme
+from scenes.kit.equation import Equation
+from scenes.kit.formula import formula, matrix_pieces, vector_pieces
+from scenes.kit.frame import SAFE, below, column, fit_width, row, to_safe
+from scenes.kit.plot import Plot, legend, nice_range, nice_step
+from scenes.kit.record import tag
+from scenes.kit.text import tex
 from scenes.mamba.params.discretization import Params as DiscretizationParams
 from scenes.registry import register
 
 METHODS = ("zoh", "bilinear", "euler")
-SUBSTEPS = 12
-
-
-def oscillator(omega: float, damping: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A damped oscillator with unit DC gain: A = [[0, 1], [−ω², −2ζω]], B = [0, ω²], C = [1, 0]."""
-    A = np.array([[0.0, 1.0], [-(omega**2), -2.0 * damping * omega]])
-    return A, np.array([0.0, omega**2]), np.array([1.0, 0.0])
+SUBSTEPS = 12  # samples of the continuous solution per step Δ
+Y_CLIP = 3.0  # the output plot shows at most |y| ≤ 3 (forward Euler can blow up far beyond)
+COLUMN_W = 4.3  # widest formula in one method's column
+PULSE = 12  # length of the pulse of the memory comparison
 
 
 @register("mamba.discretization")
@@ -71,6 +74,15 @@ class Discretization(LectureScene):
         },
     }
 
+    FORMULAS = {
+        "zoh": (r"\bar A = e^{\Delta A}", r"\bar B = (\Delta A)^{-1}(e^{\Delta A} - I)\,\Delta B"),
+        "bilinear": (
+            r"\bar A = (I - \tfrac{\Delta}{2}A)^{-1}(I + \tfrac{\Delta}{2}A)",
+            r"\bar B = (I - \tfrac{\Delta}{2}A)^{-1}\,\Delta B",
+        ),
+        "euler": (r"\bar A = I + \Delta A", r"\bar B = \Delta B"),
+    }
+
     def construct(self) -> None:
         self.compute()
         self.show_formulas()
@@ -80,89 +92,53 @@ class Discretization(LectureScene):
     # --- numbers (all from lib/) -----------------------------------------------------------------
     def compute(self) -> None:
         p = self.params
-        A, B, C = oscillator(p.omega, p.damping)
-        u = (np.arange(p.steps) < p.steps // 2).astype(float)  # (L,) a step on, then off
-        self.traj = simulate_piecewise_constant(A, B, C, u, p.delta, SUBSTEPS)
-        self.disc = {m: discretize(A, B[:, None], p.delta, m) for m in METHODS}
-        self.y = {m: lti_recurrence(d.A_bar, d.B_bar[:, 0], C, u).y for m, d in self.disc.items()}
+        sys = damped_oscillator(p.omega, p.damping)
+        u = (np.arange(p.steps) < p.steps // 2).astype(float)  # (L,) the input: a step on, then off
+        self.traj = simulate_piecewise_constant(sys.A, sys.B, sys.C, u, p.delta, SUBSTEPS)
+        self.disc = {m: discretize(sys.A, sys.B[:, None], p.delta, m) for m in METHODS}
+        self.y = {m: lti_recurrence(d.A_bar, d.B_bar[:, 0], sys.C, u).y for m, d in self.disc.items()}
         y_exact = self.traj.y[SUBSTEPS - 1 :: SUBSTEPS]  # (L,) continuous y at t = (k+1)Δ
         self.err = {m: float(np.max(np.abs(self.y[m] - y_exact))) for m in METHODS}
-        scalar = {
-            d: discretize(np.array([[-1.0]]), np.array([[1.0]]), d, "zoh")
-            for d in (p.delta_small, p.delta_large)
-        }
-        x = (np.arange(12) < 4).astype(float)  # (12,) a short pulse
-        self.memory = {
-            d: (
-                float(s.A_bar[0, 0]),
-                float(s.B_bar[0, 0]),
-                lti_recurrence(s.A_bar, s.B_bar[:, 0], np.ones(1), x).h[:, 0],
-            )
-            for d, s in scalar.items()
-        }
+        x = (np.arange(PULSE) < 4).astype(float)  # (PULSE,) a short pulse into one channel
+        self.memory = {}
+        for d in (p.delta_small, p.delta_large):
+            s = discretize(np.array([[-1.0]]), np.array([[1.0]]), d, "zoh")
+            h = lti_recurrence(s.A_bar, s.B_bar[:, 0], np.ones(1), x).h[:, 0]  # (PULSE,)
+            self.memory[d] = (float(s.A_bar[0, 0]), float(s.B_bar[0, 0]), h)
         self.memory_x = x
-        self.shown.update(
-            A_bar={m: d.A_bar for m, d in self.disc.items()},
-            B_bar={m: d.B_bar[:, 0] for m, d in self.disc.items()},
-            y_discrete=self.y,
-            max_error=self.err,
-            memory={str(d): {"A_bar": a, "B_bar": b, "h": h} for d, (a, b, h) in self.memory.items()},
-        )
 
     # --- beats -------------------------------------------------------------------------------------
+    def _method_column(self, m: str) -> VGroup:
+        color = theme.METHOD[m]
+        a, b = self.disc[m].A_bar, self.disc[m].B_bar[:, 0]
+        nums = row(
+            [
+                formula(
+                    r"\bar A = ", *matrix_pieces(a, key=f"A_bar_{m}", digits=3), font_size=26, color=color
+                ),
+                formula(
+                    r"\bar B = ", *vector_pieces(b, key=f"B_bar_{m}", digits=3), font_size=26, color=color
+                ),
+            ],
+            buff=theme.BUFF,
+        )
+        parts = [tex(f, size=28) for f in self.FORMULAS[m]] + [nums]
+        for part in parts:
+            fit_width(part, COLUMN_W)
+        return column([self.text(m, size=theme.BODY, color=color), *parts], buff=theme.BUFF, align="center")
+
     def show_formulas(self) -> None:
         header = self.title_bar("title", "subtitle")
-        cont = MathTex(
-            r"h'(t) = A\,h(t) + B\,x(t)",
-            r"\;\xrightarrow{\;\Delta\;}\;",
-            r"h_t = \bar A\,h_{t-1} + \bar B\,x_t",
-            font_size=38,
+        cont = tex(
+            r"h'(t) = A\,h(t) + B\,x(t) \;\xrightarrow{\;\Delta\;}\; h_t = \bar A\,h_{t-1} + \bar B\,x_t",
+            size=38,
         )
-        cont.next_to(header, DOWN, buff=0.45).set_x(0)
-        formulas = {
-            "zoh": (r"\bar A = e^{\Delta A}", r"\bar B = (\Delta A)^{-1}(e^{\Delta A} - I)\,\Delta B"),
-            "bilinear": (
-                r"\bar A = (I - \tfrac{\Delta}{2}A)^{-1}(I + \tfrac{\Delta}{2}A)",
-                r"\bar B = (I - \tfrac{\Delta}{2}A)^{-1}\,\Delta B",
-            ),
-            "euler": (r"\bar A = I + \Delta A", r"\bar B = \Delta B"),
-        }
-        columns = VGroup()
-        for m in METHODS:
-            color = theme.METHOD[m]
-            name = self.text(m, size=theme.BODY, color=color)
-            fa, fb = (MathTex(f, font_size=28) for f in formulas[m])
-            a = self.disc[m].A_bar
-            b = self.disc[m].B_bar[:, 0]
-            num = MathTex(
-                r"\bar A = \begin{pmatrix}"
-                + rf"{theme.fmt_tex(a[0, 0], 3)} & {theme.fmt_tex(a[0, 1], 3)} \\ "
-                + rf"{theme.fmt_tex(a[1, 0], 3)} & {theme.fmt_tex(a[1, 1], 3)}"
-                + r"\end{pmatrix}",
-                font_size=26,
-                color=color,
-            )
-            numb = MathTex(
-                r"\bar B = \begin{pmatrix}"
-                + rf"{theme.fmt_tex(b[0], 3)} \\ {theme.fmt_tex(b[1], 3)}"
-                + r"\end{pmatrix}",
-                font_size=26,
-                color=color,
-            )
-            nums = VGroup(num, numb).arrange(RIGHT, buff=0.3)
-            col = VGroup(name, fa, fb, nums).arrange(DOWN, buff=0.3)
-            for part in (fa, fb, nums):
-                if part.width > 4.3:
-                    part.scale_to_fit_width(4.3)
-            columns.add(col)
-        columns.arrange(RIGHT, buff=0.45, aligned_edge=UP).next_to(cont, DOWN, buff=0.6)
-        if columns.width > 13.4:
-            columns.scale_to_fit_width(13.4)
-        columns.set_x(0)
-        note = self.text(
-            "input_note", size=theme.SMALL, color=theme.MUTED, delta=theme.fmt(self.params.delta, 2)
-        )
-        note.to_edge(DOWN, buff=theme.EDGE)
+        below(cont, header, buff=theme.BUFF_LARGE, align="center").set_x(0)
+        columns = row([self._method_column(m) for m in METHODS], buff=theme.BUFF_LARGE, align="top")
+        below(fit_width(columns), cont, buff=theme.BUFF_SECTION, align="center")
+        delta = self.params.delta
+        note = self.text("input_note", size=theme.SMALL, color=theme.MUTED, delta=numbers.fixed(delta, 2))
+        to_safe(tag(note, "delta", delta), DOWN)
         self.play(FadeIn(header))
         self.play(Write(cont))
         self.play(LaggedStart(*[FadeIn(c, shift=0.2 * UP) for c in columns], lag_ratio=0.3))
@@ -174,55 +150,59 @@ class Discretization(LectureScene):
     def show_trajectories(self) -> None:
         p = self.params
         t_end = p.steps * p.delta
-        ys = np.concatenate([self.traj.y, *self.y.values()])
-        lo, hi = min(0.0, float(ys.min())), max(1.0, float(ys.max()))
-        lo, hi = np.floor(lo * 2) / 2, np.ceil(hi * 2) / 2
-        hi = min(hi, 3.0)
-        lo = max(lo, -3.0)
-        x_step = max(0.5, round(t_end / 6 * 2) / 2)
-        y_step = 0.5 if hi - lo <= 3 else 1.0
-        plot = plot_axes(
-            [0, t_end, x_step],
-            [lo, hi, y_step],
+        shown = np.clip([*self.traj.y, *np.concatenate(list(self.y.values())), 1.0], -Y_CLIP, Y_CLIP)
+        lo, hi, y_step = nice_range(shown, 6)
+        x_step = nice_step(t_end, 8)
+        plot = Plot(
+            (0, t_end, x_step),
+            (lo, hi, y_step),
             width=8.2,
-            height=4.6,
+            height=4.4,
+            x_ticks=list(np.arange(x_step, t_end + 1e-9, x_step)),
             x_label=self.t("time"),
             y_label=self.t("output"),
+            y_label_color=theme.MUTED,
         )
-        plot.next_to(self.header, DOWN, buff=0.35).to_edge(LEFT, buff=0.8)
-        axes = plot.axes
-        t = np.concatenate([[0.0], self.traj.t])
-        y_c = np.concatenate([[0.0], self.traj.y])
-        curve = polyline(axes, t, np.clip(y_c, lo, hi), theme.METHOD["continuous"], width=4)
-        tk = (np.arange(p.steps) + 1) * p.delta
+        below(plot, self.header, buff=theme.BUFF)
+        to_safe(plot, LEFT)
+        self.out_plot = plot
+        t = np.concatenate([[0.0], self.traj.t])  # (1 + L·S,) the continuous solution from h(0) = 0
+        y_c = np.clip(np.concatenate([[0.0], self.traj.y]), lo, hi)
+        curve = plot.series(t, y_c, theme.METHOD["continuous"], key="y_exact", dots=False, width=4)
+        tk = (np.arange(p.steps) + 1) * p.delta  # (L,) y_k is the output at the end of step k
         marks = {}
         for m in METHODS:
             y = np.clip(self.y[m], lo, hi)
+            line = plot.series(np.r_[0.0, tk], np.r_[0.0, y], theme.METHOD[m], dots=False, width=2)
             marks[m] = VGroup(
-                polyline(
-                    axes, np.concatenate([[0], tk]), np.concatenate([[0], y]), theme.METHOD[m], width=2
-                ).set_stroke(opacity=0.6),
-                dots(axes, tk, y, theme.METHOD[m], radius=0.06),
+                line.set_stroke(opacity=0.6), plot.scatter(tk, y, theme.METHOD[m], key=f"y_{m}")
             )
         items = [(self.t("continuous"), theme.METHOD["continuous"])] + [
             (self.t(m), theme.METHOD[m]) for m in METHODS
         ]
         leg = legend(items, size=theme.LABEL)
-        errs = VGroup(
-            *[
-                self.text("max_err", size=theme.SMALL, color=theme.METHOD[m], err=theme.fmt(self.err[m], 3))
+        errs = column(
+            [
+                tag(
+                    self.text(
+                        "max_err", size=theme.SMALL, color=theme.METHOD[m], err=numbers.fixed(self.err[m], 3)
+                    ),
+                    "max_err",
+                    self.err[m],
+                    (m,),
+                )
                 for m in METHODS
-            ]
+            ],
+            buff=theme.BUFF_SMALL,
         )
-        errs.arrange(DOWN, aligned_edge=LEFT, buff=0.14)
-        side = VGroup(leg, errs).arrange(DOWN, aligned_edge=LEFT, buff=0.5)
-        side.next_to(plot, RIGHT, buff=0.5).align_to(plot, UP)
+        side = fit_width(
+            column([leg, errs], buff=theme.BUFF_LARGE), SAFE.right - plot.get_right()[0] - theme.BUFF_LARGE
+        )
+        side.next_to(plot, RIGHT, buff=theme.BUFF_LARGE).align_to(plot, UP)
         exact = self.text("zoh_exact", size=theme.SMALL, color=theme.METHOD["zoh"])
-        exact.next_to(plot, DOWN, buff=0.3).align_to(plot, LEFT)
-        if side.get_right()[0] > 6.8:
-            side.scale_to_fit_width(6.8 - side.get_left()[0])
+        below(exact, plot, buff=theme.BUFF)
         self.play(Create(plot))
-        self.play(Create(curve), FadeIn(leg[0]), run_time=1.5)
+        self.play(curve.grow(), FadeIn(leg[0]), run_time=1.5)
         for k, m in enumerate(METHODS):
             self.play(FadeIn(marks[m]), FadeIn(leg[k + 1]), FadeIn(errs[k]), run_time=0.8)
         self.play(FadeIn(exact))
@@ -231,54 +211,39 @@ class Discretization(LectureScene):
 
     def show_memory(self) -> None:
         p = self.params
-        head = (
-            self.text("memory", size=theme.BODY).next_to(self.header, DOWN, buff=0.45).to_edge(LEFT, buff=0.6)
+        head = to_safe(below(self.text("memory", size=theme.BODY), self.header, buff=theme.BUFF_LARGE), LEFT)
+        eq = Equation(
+            r"\bar a = e^{-\Delta} \qquad \bar b = 1 - e^{-\Delta}",
+            terms={"a": r"\bar a = e^{-\Delta}", "b": r"\bar b = 1 - e^{-\Delta}"},
+            colors={"a": theme.MAT_A, "b": theme.MAT_B},
+            font_size=34,
         )
-        eq = MathTex(r"\bar a = e^{-\Delta}", r"\qquad", r"\bar b = 1 - e^{-\Delta}", font_size=34)
-        eq.next_to(head, DOWN, buff=0.3).to_edge(LEFT, buff=0.6)
-        eq[0].set_color(theme.MAT_A)
-        eq[2].set_color(theme.MAT_B)
-        rows = VGroup()
+        below(eq, head, buff=theme.BUFF)
         colors = {p.delta_small: theme.STATE, p.delta_large: theme.DELTA}
+        rows = VGroup()
         for d, key in ((p.delta_small, "remembers"), (p.delta_large, "resets")):
             a, b, _ = self.memory[d]
-            rows.add(
-                self.text(
-                    key,
-                    size=theme.LABEL,
-                    color=colors[d],
-                    d=theme.fmt(d, 2),
-                    keep=theme.fmt(100 * a, 1),
-                    inp=theme.fmt(100 * b, 1),
-                )
+            sentence = self.text(
+                key,
+                size=theme.LABEL,
+                color=colors[d],
+                d=numbers.fixed(d, 2),
+                keep=numbers.fixed(100 * a, 1),
+                inp=numbers.fixed(100 * b, 1),
             )
-        rows.arrange(DOWN, aligned_edge=LEFT, buff=0.2).next_to(eq, DOWN, buff=0.35).to_edge(LEFT, buff=0.6)
-        for r in rows:
-            if r.width > 13:
-                r.scale_to_fit_width(13)
-        n = len(self.memory_x)
-        plot = plot_axes([0, n, 2], [0, 1, 0.5], width=9.5, height=2.3, x_label=self.t("step"))
-        plot.next_to(rows, DOWN, buff=0.6).set_x(-0.6)
-        axes = plot.axes
-        steps = np.arange(1, n + 1)
-        bars = VGroup(
-            *[
-                polyline(axes, [s, s], [0, xv], theme.INPUT, width=10)
-                for s, xv in zip(steps, self.memory_x, strict=True)
-                if xv > 0
-            ]
-        )
-        curves = VGroup(
-            *[
-                VGroup(
-                    polyline(axes, np.concatenate([[0], steps]), np.concatenate([[0], h]), colors[d]),
-                    dots(axes, steps, h, colors[d]),
-                )
-                for d, (_, _, h) in self.memory.items()
-            ]
-        )
+            rows.add(fit_width(tag(sentence, "memory", (d, a, b), (key,))))
+        below(column(rows, buff=theme.BUFF_SMALL), eq, buff=theme.BUFF_LARGE)
+        plot = Plot((0, PULSE, 2), (0, 1, 0.5), width=9.5, height=2.3, x_label=self.t("step"))
+        below(plot, rows, buff=theme.BUFF_SECTION).set_x(0)
+        steps = np.arange(1, PULSE + 1)  # (PULSE,) step t = 1 … PULSE
+        bars = plot.stems(steps, self.memory_x, theme.INPUT, key="pulse")
+        curves = VGroup()
+        for d, key in ((p.delta_small, "h_small"), (p.delta_large, "h_large")):
+            h = self.memory[d][2]
+            line = plot.series(np.r_[0, steps], np.r_[0.0, h], colors[d], dots=False, width=3)
+            curves.add(VGroup(line, plot.scatter(steps, h, colors[d], key=key, radius=0.05)))
         xl = self.text("x_label", size=theme.SMALL, color=theme.INPUT)
-        xl.next_to(axes.c2p(1, 1), UP, buff=0.12)
+        xl.next_to(plot.c2p(1, 1), UP, buff=theme.BUFF_SMALL)
         self.play(FadeIn(head), Write(eq))
         self.play(FadeIn(rows[0]))
         self.play(FadeIn(rows[1]))
