@@ -40,6 +40,7 @@ from scenes.kit.text import text
 
 Scale = Literal["diverging", "sequential", "plain"]
 _PAD = 0.08  # free space a number keeps to its cell border (scene units)
+PAD_TIGHT = 0.03  # ``pad=PAD_TIGHT``: numbers nearly fill their cells, so dense tables keep two decimals
 
 
 class _Retext(Transform):

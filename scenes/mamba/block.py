@@ -13,7 +13,7 @@ from scenes.kit.bars import Bars, ShareBar
 from scenes.kit.diagram import LINK, Block, GateNode, arrow, elbow
 from scenes.kit.equation import Equation
 from scenes.kit.frame import SAFE, below, column, fit, fit_width, row, to_safe
-from scenes.kit.matrix import Heatmap
+from scenes.kit.matrix import PAD_TIGHT, Heatmap
 from scenes.kit.record import number, tag
 from scenes.kit.text import tex, text
 from scenes.mamba.params.block import Params as MambaBlockParams
@@ -393,7 +393,7 @@ class MambaBlock(LectureScene):
         room_h = top.get_bottom()[1] - SAFE.bottom - labels[0].height - axes.height - 2 * theme.BUFF
         room_w = (SAFE.width - sum(o.width for o in ops) - 4 * theme.BUFF) / 3
         maps = [
-            Heatmap(v, key=key, max_cell=0.64, pad=theme.BUFF_TIGHT / 2, max_width=room_w, max_height=room_h)
+            Heatmap(v, key=key, max_cell=0.64, pad=PAD_TIGHT, max_width=room_w, max_height=room_h)
             for key, v in (
                 ("y_ssm", tr.y_ssm[:, :c]),
                 ("gate", run.gate[:, :c]),

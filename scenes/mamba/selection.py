@@ -3,31 +3,24 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import (
-    DOWN,
-    LEFT,
-    RIGHT,
-    UP,
-    FadeIn,
-    FadeOut,
-    LaggedStart,
-    MathTex,
-    Rectangle,
-    ReplacementTransform,
-    SurroundingRectangle,
-    VGroup,
-    Write,
-)
+from manim import DOWN, LEFT, UP, LaggedStart, Line, ReplacementTransform, SurroundingRectangle, VGroup, Write
 
 from lib.mamba.selection import selection_gates
 from scenes.base import LectureScene
-from scenes.kit import theme
-from scenes.kit.widgets import Heatmap, symbol_label
+from scenes.kit import numbers, theme
+from scenes.kit.anim import fade_in, fade_out
+from scenes.kit.bars import Bars
+from scenes.kit.equation import Equation
+from scenes.kit.frame import SAFE, column, fit_width, row, to_safe
+from scenes.kit.matrix import PAD_TIGHT, Heatmap
+from scenes.kit.record import tag
+from scenes.kit.text import symbol_label, tex
 from scenes.mamba.params.selection import Params as SelectionParams
 from scenes.registry import register
 
-CAPTION_TOP = -2.55  # the two caption lines at the bottom stay below this
-PITCH_MAX = 1.45  # widest column per token
+MAX_CELL = 0.64  # the largest heatmap cell
+PITCH_MAX = 1.45  # the widest column per token
+BAR_MAX = 1.0  # the tallest bar
 
 
 @register("mamba.selection")
@@ -89,83 +82,72 @@ class Selection(LectureScene):
         self.m = self.params.model()
         self.g = selection_gates(self.m, p.channel, p.state)
         self.L = len(self.m.tokens)
-        self.shown.update(
-            tokens=list(self.m.tokens),
-            delta_all=self.m.sel.delta,
-            B=self.m.sel.B,
-            C=self.m.sel.C,
-            delta=self.g.delta,
-            keep=self.g.keep,
-            let_in=self.g.let_in,
-            most=self.g.most,
-            least=self.g.least,
-            lti_delta=self.g.lti_delta,
-            lti_keep=self.g.lti_keep,
-            lti_let_in=self.g.lti_let_in,
-        )
 
     # --- beats -------------------------------------------------------------------------------------
     def show_projections(self) -> None:
         self.header = self.title_bar("title", "subtitle")
-        formulas = VGroup(
-            MathTex(
-                r"\Delta_t = \mathrm{softplus}(x_t W_\Delta + b_\Delta)", font_size=30, color=theme.DELTA
-            ),
-            MathTex(r"B_t = x_t W_B", font_size=30, color=theme.MAT_B),
-            MathTex(r"C_t = x_t W_C", font_size=30, color=theme.MAT_C),
-        )
+        formulas = [
+            tex(r"\Delta_t = \mathrm{softplus}(x_t W_\Delta + b_\Delta)", 30, theme.DELTA),
+            tex(r"B_t = x_t W_B", 30, theme.MAT_B),
+            tex(r"C_t = x_t W_C", 30, theme.MAT_C),
+        ]
         sel = self.m.sel
         L, D, N = self.L, self.params.d_inner, self.params.d_state
-        toks = VGroup(*[self.plain(tok, size=theme.SMALL, color=theme.INPUT) for tok in self.m.tokens])
-        top = self.header.get_bottom()[1] - 0.3 - formulas.height - 0.15  # formulas head the maps
-        bottom = -4.0 + theme.EDGE + 0.45  # the note below
-        spare = 13.2 - toks.width - 0.2 - 2 * 0.45 - formulas[0].width  # Δ's formula is wider than its map
-        cell = min(0.64, (top - bottom) / L, spare / (2 * N), 13.2 / (D + 2 * N + 4))
-        digits = 2 if cell >= 0.58 else 1  # two decimals need a 0.58-wide cell at the smallest font
-        maps = VGroup(
-            Heatmap(sel.delta, cell=cell, digits=digits),
-            Heatmap(sel.B, cell=cell, digits=digits),
-            Heatmap(sel.C, cell=cell, digits=digits),
-        )
-        x = 0.0
-        for f, mp in zip(formulas, maps, strict=True):  # columns as wide as the wider of formula and map
-            w = max(f.width, mp.width)
-            mp.move_to([x + w / 2, 0, 0])
-            x += w + 0.45
-        for k, lab in enumerate(toks):
-            if lab.height > cell * 0.8:
-                lab.scale_to_fit_height(cell * 0.8)
-            lab.next_to(maps[0].cell_at(k, 0), LEFT, buff=0.2)
-        right = max(lab.get_right()[0] for lab in toks)
-        for lab in toks:
-            lab.align_to([right, 0, 0], RIGHT)
-        table = VGroup(toks, maps)
-        table.move_to([0, (top + bottom) / 2, 0])
-        for f, mp in zip(formulas, maps, strict=True):
-            f.next_to(mp, UP, buff=0.15)
         note = self.text("rows", size=theme.SMALL, color=theme.MUTED)
-        note.next_to(table, DOWN, buff=0.2).set_x(0)
-        self.play(FadeIn(self.header), FadeIn(toks))
+        # one cell size for the three maps: as large as fits under the formulas, above the note, and
+        # across the frame beside the token labels (Δ's formula is wider than its map)
+        tok_w = max(self.plain(t, size=theme.SMALL).width for t in self.m.tokens) + theme.BUFF_SMALL
+        height = self.header.get_bottom()[1] - SAFE.bottom - formulas[0].height - note.height - 3 * theme.BUFF
+        spare = SAFE.width - tok_w - 2 * theme.BUFF_LARGE - formulas[0].width
+        cell = min(MAX_CELL, height / L, spare / (2 * N), SAFE.width / (D + 2 * N + 4))
+        maps = [
+            Heatmap(sel.delta, key="delta_all", cell=cell, pad=PAD_TIGHT, row_labels=self.m.tokens,
+                    label_color=theme.INPUT),
+            Heatmap(sel.B, key="B", cell=cell, pad=PAD_TIGHT),
+            Heatmap(sel.C, key="C", cell=cell, pad=PAD_TIGHT),
+        ]  # fmt: skip
+        for f, mp in zip(formulas, maps, strict=True):
+            f.next_to(mp.cells, UP, buff=theme.BUFF_SMALL)
+        table = row([VGroup(f, mp) for f, mp in zip(formulas, maps, strict=True)], buff=theme.BUFF_LARGE,
+                    align="bottom")  # fmt: skip
+        fit_width(table)
+        table.move_to([0, (self.header.get_bottom()[1] + SAFE.bottom + note.height) / 2, 0])
+        note.next_to(table, DOWN, buff=theme.BUFF).set_x(0)
+        self.play(fade_in(self.header), fade_in(maps[0].row_labels))
         self.play(LaggedStart(*[Write(f) for f in formulas], lag_ratio=0.4), run_time=2)
         self.wait(1.0)
-        self.play(LaggedStart(*[FadeIn(mp) for mp in maps], lag_ratio=0.3))
-        self.play(FadeIn(note))
+        self.play(LaggedStart(*[fade_in(mp) for mp in maps], lag_ratio=0.3))
+        self.play(fade_in(note))
         self.wait(2.0)
         self.next_slide()
-        self.play(FadeOut(VGroup(formulas, table, note)))
+        self.play(fade_out(VGroup(table, note)))
 
-    def _bars(self, values: np.ndarray, vmax: float, color, row_y: float) -> VGroup:
-        """One bar per token (bottom at ``row_y``) with its value written above it."""
-        group = VGroup()
-        for k, v in enumerate(values):
-            h = max(self.bar_h * float(v) / vmax, 0.02)
-            bar = Rectangle(width=self.pitch * 0.42, height=h, stroke_color=color, stroke_width=2)
-            bar.set_fill(color, opacity=0.55)
-            bar.move_to([self.xs[k], row_y + h / 2, 0])
-            num = self.plain(theme.fmt(float(v), 2), size=theme.SMALL, color=color)
-            num.next_to(bar, UP, buff=0.08)
-            group.add(VGroup(bar, num))
-        return group
+    def gate_bars(self, values: np.ndarray, key: str, vmax: float, color, y: float) -> Bars:
+        """One bar per token, under its token, standing on the row's baseline at ``y``, its value above."""
+        b = Bars(
+            values,
+            key=key,
+            color=color,
+            vmax=vmax,
+            length=self.bar_h,
+            thickness=self.pitch * 0.42,
+            gap=self.pitch * 0.58,
+        )
+        return b.shift(np.array([self.xs[0] - b.bar(0).get_x(), y - b.baseline(), 0.0]))
+
+    def gate_line(self, key: str, k: int, color) -> VGroup:
+        """ "token": Δ → keeps …, lets in …, tagged with (token index, Δ, keep, let in)."""
+        g = self.g
+        line = self.text(
+            key,
+            size=theme.LABEL,
+            color=color,
+            tok=self.m.tokens[k],
+            delta=numbers.fixed(g.delta[k], 2),
+            keep=numbers.fixed(g.keep[k], 2),
+            gain=numbers.fixed(g.let_in[k], 2),
+        )
+        return tag(line, key, (k, g.delta[k], g.keep[k], g.let_in[k]))
 
     def show_gates(self) -> None:
         g, p = self.g, self.params
@@ -173,124 +155,120 @@ class Selection(LectureScene):
             b_tex = r"\bar B_t = \frac{e^{\Delta_t A} - 1}{A}\, B_t"
         else:
             b_tex = r"\bar B_t = \Delta_t\, B_t"
-        formula = MathTex(r"\bar A_t = e^{\Delta_t A}", r"\qquad", b_tex, font_size=32)
-        formula[0].set_color(theme.MAT_A)
-        formula[2].set_color(theme.MAT_B)
-        which = self.text(
-            "which", size=theme.SMALL, color=theme.MUTED, d=p.channel + 1, n=p.state + 1, a=theme.fmt(g.A, 0)
+        formula = Equation(
+            r"\bar A_t = e^{\Delta_t A} \qquad " + b_tex,
+            terms={"A_bar": r"\bar A_t = e^{\Delta_t A}", "B_bar": b_tex},
+            colors={"A_bar": theme.MAT_A, "B_bar": theme.MAT_B},
+            font_size=32,
         )
-        top = VGroup(formula, which).arrange(RIGHT, buff=0.6)
-        top.next_to(self.header, DOWN, buff=0.25).set_x(0)
-        # columns: one per token, right of the row labels
-        labels = VGroup(
+        which = self.text(
+            "which",
+            size=theme.SMALL,
+            color=theme.MUTED,
+            d=p.channel + 1,
+            n=p.state + 1,
+            a=numbers.fixed(g.A, 0),
+        )
+        tag(which, "which", (p.channel, p.state, g.A))
+        top = row([formula, which], buff=theme.BUFF_SECTION)
+        top.next_to(self.header, DOWN, buff=theme.BUFF).set_x(0)
+        labels = [
             symbol_label(self.t("step"), r"\Delta_t", theme.DELTA, size=theme.LABEL),
             symbol_label(self.t("keep"), r"\bar A_t", theme.MAT_A, size=theme.LABEL),
             symbol_label(self.t("let_in"), r"\bar B_t / B_t", theme.MAT_B, size=theme.LABEL),
-        )
-        left = -7.11 + theme.EDGE + labels.width + 0.3
-        right = 7.11 - theme.EDGE
-        self.pitch = min(PITCH_MAX, (right - left) / self.L)
-        x0 = (left + right) / 2 - self.pitch * (self.L - 1) / 2
+        ]
+        # one column per token, right of the row labels
+        left = SAFE.left + max(lab.width for lab in labels) + theme.BUFF_LARGE
+        self.pitch = min(PITCH_MAX, (SAFE.right - left) / self.L)
+        x0 = (left + SAFE.right) / 2 - self.pitch * (self.L - 1) / 2
         self.xs = [x0 + k * self.pitch for k in range(self.L)]
-        tok_y = top.get_bottom()[1] - 0.35
+        tok_y = top.get_bottom()[1] - theme.BUFF_LARGE
         toks = VGroup()
         for k, tok in enumerate(self.m.tokens):
-            lab = self.plain(tok, size=theme.LABEL, color=theme.INPUT)
-            if lab.width > self.pitch * 0.92:
-                lab.scale_to_fit_width(self.pitch * 0.92)
-            toks.add(lab.move_to([self.xs[k], tok_y, 0]))
-        row_h = (tok_y - 0.25 - CAPTION_TOP) / 3
-        self.bar_h = min(1.0, row_h - 0.45)  # leave room for the value above the bar
-        self.rows_y = [tok_y - 0.25 - row_h * (i + 1) for i in range(3)]
+            lab = tag(self.plain(tok, size=theme.LABEL, color=theme.INPUT), "tokens", tok, k)
+            toks.add(fit_width(lab, self.pitch * 0.92).move_to([self.xs[k], tok_y, 0]))
+        # the captions of the next beats go under the rows: make room for the taller of them
+        self.lines = column(
+            [self.gate_line("most", g.most, theme.ACCENT), self.gate_line("least", g.least, theme.STATE)],
+            buff=theme.BUFF_SMALL,
+        )
+        to_safe(fit_width(self.lines), DOWN).set_x(0)
+        self.lti_caption = self.lti_lines()
+        caption_top = max(self.lines.get_top()[1], self.lti_caption.get_top()[1]) + theme.BUFF_LARGE
+        row_h = (toks.get_bottom()[1] - theme.BUFF_SMALL - caption_top) / 3
+        self.bar_h = min(BAR_MAX, row_h - theme.BUFF_LARGE)  # room for the value above the bar
+        self.rows_y = [toks.get_bottom()[1] - theme.BUFF_SMALL - row_h * (i + 1) for i in range(3)]
         self.vmax = {
             "delta": float(max(g.delta.max(), g.lti_delta)),
             "gate": float(max(1.0, g.let_in.max(), g.lti_let_in)),
         }
         bars = VGroup(
-            self._bars(g.delta, self.vmax["delta"], theme.DELTA, self.rows_y[0]),
-            self._bars(g.keep, self.vmax["gate"], theme.MAT_A, self.rows_y[1]),
-            self._bars(g.let_in, self.vmax["gate"], theme.MAT_B, self.rows_y[2]),
+            self.gate_bars(g.delta, "delta", self.vmax["delta"], theme.DELTA, self.rows_y[0]),
+            self.gate_bars(g.keep, "keep", self.vmax["gate"], theme.MAT_A, self.rows_y[1]),
+            self.gate_bars(g.let_in, "let_in", self.vmax["gate"], theme.MAT_B, self.rows_y[2]),
         )
-        bases = VGroup()
+        half = self.pitch * 0.4
+        bases = VGroup(
+            *[
+                Line([self.xs[0] - half, y, 0], [self.xs[-1] + half, y, 0], color=theme.GRID)
+                for y in self.rows_y
+            ]
+        )
         for lab, y in zip(labels, self.rows_y, strict=True):
-            lab.move_to([0, y + self.bar_h / 2, 0]).to_edge(LEFT, buff=theme.EDGE)
-            bases.add(
-                Rectangle(
-                    width=self.xs[-1] - self.xs[0] + self.pitch * 0.8, height=0.001, stroke_color=theme.GRID
-                )
-                .set_stroke(width=1.5)
-                .move_to([(self.xs[0] + self.xs[-1]) / 2, y, 0])
-            )
-        self.play(Write(formula), FadeIn(which))
-        self.play(FadeIn(toks), FadeIn(labels), FadeIn(bases))
-        self.play(LaggedStart(*[FadeIn(b, shift=0.2 * UP) for b in bars[0]], lag_ratio=0.1))
+            to_safe(lab.set_y(y + self.bar_h / 2), LEFT)
+        self.play(Write(formula), fade_in(which))
+        self.play(fade_in(toks), fade_in(*labels), fade_in(bases))
+        self.play(bars[0].grow())
         self.wait(1.0)
-        self.play(FadeIn(bars[1]))
-        self.play(FadeIn(bars[2]))
+        self.play(fade_in(bars[1]))
+        self.play(fade_in(bars[2]))
         self.wait(2.0)
         self.next_slide()
 
-        lines = VGroup()
-        for key, k, color in (("most", g.most, theme.ACCENT), ("least", g.least, theme.STATE)):
-            lines.add(
-                self.text(
-                    key,
-                    size=theme.LABEL,
-                    color=color,
-                    tok=self.m.tokens[k],
-                    delta=theme.fmt(float(g.delta[k]), 2),
-                    keep=theme.fmt(float(g.keep[k]), 2),
-                    gain=theme.fmt(float(g.let_in[k]), 2),
-                )
-            )
-        lines.arrange(DOWN, aligned_edge=LEFT, buff=0.15)
-        if lines.width > 13.4:
-            lines.scale_to_fit_width(13.4)
-        lines.to_edge(DOWN, buff=theme.EDGE).set_x(0)
         boxes = VGroup(
             *[
-                SurroundingRectangle(VGroup(toks[k], bars[2][k]), color=c, buff=0.08)
+                SurroundingRectangle(VGroup(toks[k], bars[2].item(k)), color=c, buff=theme.BUFF_TIGHT)
                 for k, c in ((g.most, theme.ACCENT), (g.least, theme.STATE))
             ]
         )
-        self.play(FadeIn(boxes[0]), FadeIn(lines[0]))
+        self.play(fade_in(boxes[0]), fade_in(self.lines[0]))
         self.wait(1.0)
-        self.play(FadeIn(boxes[1]), FadeIn(lines[1]))
+        self.play(fade_in(boxes[1]), fade_in(self.lines[1]))
         self.wait(2.0)
         self.next_slide()
-        self.top, self.toks, self.labels, self.bases = top, toks, labels, bases
-        self.bars, self.boxes, self.lines = bars, boxes, lines
+        self.bars, self.boxes = bars, boxes
 
-    def show_lti(self) -> None:
+    def lti_lines(self) -> VGroup:
+        """The LTI caption at the bottom: one Δ, keep and let-in for every token (tagged), and the moral."""
         g = self.g
-        flat = [
-            np.full(self.L, g.lti_delta),
-            np.full(self.L, g.lti_keep),
-            np.full(self.L, g.lti_let_in),
-        ]
-        colors = (theme.DELTA, theme.MAT_A, theme.MAT_B)
-        vmax = (self.vmax["delta"], self.vmax["gate"], self.vmax["gate"])
-        new = VGroup(
-            *[self._bars(v, m, c, y) for v, m, c, y in zip(flat, vmax, colors, self.rows_y, strict=True)]
-        )
         lti = self.text(
             "lti",
             size=theme.LABEL,
             color=theme.FG,
-            delta=theme.fmt(g.lti_delta, 2),
-            keep=theme.fmt(g.lti_keep, 2),
-            gain=theme.fmt(g.lti_let_in, 2),
+            delta=numbers.fixed(g.lti_delta, 2),
+            keep=numbers.fixed(g.lti_keep, 2),
+            gain=numbers.fixed(g.lti_let_in, 2),
         )
+        tag(lti, "lti", (g.lti_delta, g.lti_keep, g.lti_let_in))
         note = self.text("lti_note", size=theme.LABEL, color=theme.ACCENT)
-        caption = VGroup(lti, note).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
-        if caption.width > 13.4:
-            caption.scale_to_fit_width(13.4)
-        caption.to_edge(DOWN, buff=theme.EDGE).set_x(0)
-        self.play(FadeOut(self.boxes), FadeOut(self.lines))
+        return to_safe(fit_width(column([lti, note], buff=theme.BUFF_SMALL)), DOWN).set_x(0)
+
+    def show_lti(self) -> None:
+        g = self.g
+        flat = [
+            ("lti_delta", g.lti_delta, self.vmax["delta"], theme.DELTA),
+            ("lti_keep", g.lti_keep, self.vmax["gate"], theme.MAT_A),
+            ("lti_let_in", g.lti_let_in, self.vmax["gate"], theme.MAT_B),
+        ]
+        new = [
+            self.gate_bars(np.full(self.L, v), key, vmax, color, y)
+            for (key, v, vmax, color), y in zip(flat, self.rows_y, strict=True)
+        ]
+        lti, note = self.lti_caption
+        self.play(fade_out(self.boxes), fade_out(self.lines))
         self.play(*[ReplacementTransform(o, n) for o, n in zip(self.bars, new, strict=True)], run_time=1.5)
         self.wait(1.0)
-        self.play(FadeIn(lti))
+        self.play(fade_in(lti))
         self.wait(1.0)
-        self.play(FadeIn(note))
-        self.shown.update(lti_bars=flat)
+        self.play(fade_in(note))
         self.wait(2.5)

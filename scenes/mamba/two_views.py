@@ -7,12 +7,11 @@ from manim import (
     DOWN,
     LEFT,
     RIGHT,
+    AnimationGroup,
     Indicate,
     LaggedStart,
     Line,
-    MathTex,
-    Rectangle,
-    RoundedRectangle,
+    Mobject,
     SurroundingRectangle,
     VGroup,
     Write,
@@ -21,29 +20,27 @@ from manim import (
 from lib.mamba.ssm import discretize
 from lib.mamba.ssm_examples import conv_terms, example_input, oscillatory_system, two_views
 from scenes.base import LectureScene
-from scenes.kit import theme
-from scenes.kit.widgets import FadeInPlace, FadeOutPlace
+from scenes.kit import numbers, theme
+from scenes.kit.anim import fade_in, fade_out
+from scenes.kit.bars import Bars
+from scenes.kit.equation import Equation
+from scenes.kit.frame import SAFE, column, fit_width, row, to_safe
+from scenes.kit.matrix import Heatmap
+from scenes.kit.record import number, tag
+from scenes.kit.text import symbol_label, tex
 from scenes.mamba.params.two_views import Params as TwoViewsParams
 from scenes.registry import register
 
-LABEL_RIGHT = -4.45  # right edge of the row labels; the cells start just after it
-CELLS_W = 11.1  # width available to the L columns
-ROW_Y = {"t": 1.45, "x": 0.95, "bars": 0.3, "K": -0.3, "terms": -0.9, "y_conv": -1.5, "y_rec": -2.1}
-FORMULA_Y = 2.05  # the formula of the current view, above the table
-BAR_HALF = 0.3  # largest kernel bar, above or below its baseline
-
-
-def tex_vec(v: np.ndarray, digits: int = 2, column: bool = True) -> str:
-    sep = r" \\ " if column else " & "
-    return r"\begin{pmatrix}" + sep.join(theme.fmt_tex(a, digits) for a in v) + r"\end{pmatrix}"
-
-
-def tex_sci(v: float) -> str:
-    """1.1e-16 as 1.1 x 10^{-16} for MathTex (0 stays 0)."""
-    if v == 0:
-        return "0"
-    mant, exp = f"{v:.1e}".split("e")
-    return rf"{mant} \times 10^{{{int(exp)}}}"
+LABEL_W = 2.2  # the widest row label; the time columns start right of it
+CELL_MAX = 1.1  # the widest time column
+CHIP_H, CHIP_GAP = 0.46, 0.08  # one value's chip, and the free space around it
+HEADER_TO_STEPS = 1.25  # from the title bar down to the step row: room for the current view's formula
+ROW = 0.6  # pitch of the table's rows
+# each row's distance below the step row (the state rows sit between x and y, the kernel's bars over K̄)
+ROW_OFFSET = {
+    "t": 0.0, "x": 0.5, "h": 1.12, "bars": 1.2, "K": 1.75, "terms": 2.35, "y_conv": 2.95, "y_rec": 3.55,
+}  # fmt: skip
+BAR_HALF = 0.3  # the largest kernel bar, above or below its baseline
 
 
 @register("mamba.two_views")
@@ -113,306 +110,284 @@ class TwoViews(LectureScene):
         self.x = example_input(p.length, p.input_seed)  # (L,)
         self.views = two_views(self.A_bar, self.B_bar, self.C, self.x)
         self.terms = conv_terms(self.views.kernel, self.x, p.length - 1)  # (L,) for the last output
-        self.shown.update(
-            A_bar=self.A_bar,
-            B_bar=self.B_bar,
-            C=self.C,
-            x=self.x,
-            h=self.views.h,
-            y_recurrent=self.views.y_recurrent,
-            kernel=self.views.kernel,
-            flipped_kernel=self.views.kernel[::-1],
-            terms=self.terms,
-            y_conv=self.views.y_conv,
-            max_abs_diff=self.views.max_abs_diff,
-        )
 
-    # --- drawing helpers ---------------------------------------------------------------------------
-    @property
-    def cell_w(self) -> float:
-        return min(1.1, CELLS_W / self.params.length)
+    # --- the table: one column per step, one row per quantity ----------------------------------------
+    def place_table(self, header: Mobject) -> None:
+        """Columns right of the row labels, across the safe width; rows under the title bar."""
+        self.cells_left = SAFE.left + LABEL_W + theme.BUFF_SMALL
+        self.cell_w = min(CELL_MAX, (SAFE.right - self.cells_left) / self.params.length)
+        self.steps_y = header.get_bottom()[1] - HEADER_TO_STEPS
 
     def col_x(self, t: int) -> float:
-        return LABEL_RIGHT + 0.15 + (t + 0.5) * self.cell_w
+        return self.cells_left + (t + 0.5) * self.cell_w
 
-    def cell(self, value: float, color, t: int, y: float, digits: int = 2) -> VGroup:
-        box = RoundedRectangle(
-            corner_radius=0.06, width=self.cell_w - 0.08, height=0.46, stroke_color=color, stroke_width=2
-        ).set_fill(color, opacity=0.14)
-        num = self.plain(theme.fmt(value, digits), size=theme.NUMBER, color=theme.FG)
-        if num.width > box.width - 0.08:
-            num.scale_to_fit_width(box.width - 0.08)
-        return VGroup(box, num).move_to([self.col_x(t), y, 0])
+    def row_y(self, name: str) -> float:
+        return self.steps_y - ROW_OFFSET[name]
 
-    def row(self, values: np.ndarray, color, y: float, digits: int = 2) -> VGroup:
-        return VGroup(*[self.cell(v, color, t, y, digits) for t, v in enumerate(values)])
+    def seq_row(self, values: np.ndarray, key: str, color, y: float, digits: int = 2) -> Heatmap:
+        """Values along the steps as a row of chips outlined in the quantity's colour (a 2-D array: one row
+        of chips under the other), the first chip under step 1; numbers tagged ``(key, (row, t))``."""
+        hm = Heatmap(
+            np.atleast_2d(values),
+            key=key,
+            scale="plain",
+            color=color,
+            outline=color,
+            cell=self.cell_w,
+            cell_height=CHIP_H + CHIP_GAP,
+            gap=CHIP_GAP,
+            digits=digits,
+        )
+        return hm.shift(np.array([self.col_x(0), y, 0.0]) - hm.cell_at(0, 0).get_center())
 
-    def label(self, word_key: str, tex: str, color, y: float) -> VGroup:
-        lab = VGroup(self.text(word_key, size=theme.SMALL, color=color))
-        if tex:
-            lab.add(MathTex(tex, font_size=28, color=color))
-        lab.arrange(RIGHT, buff=0.12)
-        if lab.width > 2.2:
-            lab.scale_to_fit_width(2.2)
-        return lab.move_to([0, y, 0]).align_to(LABEL_RIGHT * RIGHT, RIGHT)
+    def row_label(self, label: Mobject, y: float) -> Mobject:
+        """A row's caption, right-aligned against the first column."""
+        fit_width(label, LABEL_W)
+        return label.move_to([self.cells_left - theme.BUFF_SMALL, y, 0.0], aligned_edge=RIGHT)
 
-    def caption(self, key: str, **fmt) -> VGroup:
-        cap = self.text(key, size=theme.LABEL, color=theme.FG, **fmt)
-        if cap.width > 13.4:
-            cap.scale_to_fit_width(13.4)
-        return cap
+    def word_label(self, key: str, symbol: str, color, y: float) -> Mobject:
+        lab = symbol_label(self.t(key), symbol, color) if symbol else self.text(key, theme.SMALL, color)
+        return self.row_label(lab, y)
+
+    def caption(self, key: str, **fmt) -> Mobject:
+        return fit_width(self.text(key, size=theme.LABEL, color=theme.FG, **fmt))
+
+    def formula(self, eq: Equation) -> Equation:
+        """The current view's formula, over the table, from the first column."""
+        return eq.move_to([self.cells_left, self.steps_y + ROW, 0.0], aligned_edge=LEFT)
 
     # --- beats -------------------------------------------------------------------------------------
     def show_system(self) -> None:
         header = self.title_bar("title", "subtitle")
-        cont = MathTex(
-            r"h'(t) = A\,h(t) + B\,x(t)",
-            r"\;\xrightarrow{\;\Delta\;}\;",
-            r"\bar A = e^{\Delta A}",
-            r",\quad",
-            r"\bar B = (\Delta A)^{-1}(e^{\Delta A} - I)\,\Delta B",
+        self.place_table(header)
+        cont = Equation(
+            r"h'(t) = A\,h(t) + B\,x(t) \;\xrightarrow{\;\Delta\;}\; \bar A = e^{\Delta A},"
+            r"\quad \bar B = (\Delta A)^{-1}(e^{\Delta A} - I)\,\Delta B",
+            terms={
+                "A_bar": r"\bar A = e^{\Delta A}",
+                "B_bar": r"\bar B = (\Delta A)^{-1}(e^{\Delta A} - I)\,\Delta B",
+            },
+            colors={"A_bar": theme.MAT_A, "B_bar": theme.MAT_B},
             font_size=34,
         )
-        cont[2].set_color(theme.MAT_A)
-        cont[4].set_color(theme.MAT_B)
-        head = self.text("system", size=theme.LABEL, color=theme.DELTA, delta=theme.fmt(self.params.delta, 2))
-        rows = [" & ".join(theme.fmt_tex(v, 2) for v in r) for r in self.A_bar]
-        a = MathTex(
-            r"\bar A = \begin{pmatrix}" + r" \\ ".join(rows) + r"\end{pmatrix}",
-            font_size=32,
-            color=theme.MAT_A,
+        head = self.text(
+            "system", size=theme.LABEL, color=theme.DELTA, delta=numbers.fixed(self.params.delta, 2)
         )
-        b = MathTex(r"\bar B = " + tex_vec(self.B_bar), font_size=40, color=theme.MAT_B)
-        c = MathTex(r"C = " + tex_vec(self.C, 1, column=False), font_size=40, color=theme.MAT_C)
-        mats = VGroup(a, b, c).arrange(RIGHT, buff=0.5)
-        system = VGroup(cont, head, mats).arrange(DOWN, buff=0.45).next_to(header, DOWN, buff=0.6).set_x(0)
-        if system.width > 13.4:
-            system.scale_to_fit_width(13.4)
-        t_idx = VGroup(
+        mats = row(
+            [
+                tag(
+                    tex(r"\bar A = " + numbers.tex_matrix(self.A_bar, 2), 32, theme.MAT_A),
+                    "A_bar",
+                    self.A_bar,
+                ),
+                tag(
+                    tex(r"\bar B = " + numbers.tex_vector(self.B_bar, 2), 40, theme.MAT_B),
+                    "B_bar",
+                    self.B_bar,
+                ),
+                tag(tex("C = " + numbers.tex_vector(self.C, 1, column=False), 40, theme.MAT_C), "C", self.C),
+            ],
+            buff=theme.BUFF_LARGE,
+        )
+        system = fit_width(column([cont, head, mats], buff=theme.BUFF_LARGE, align="center"))
+        system.next_to(header, DOWN, buff=theme.BUFF_SECTION).set_x(0)
+        L = self.params.length
+        steps = VGroup(
             *[
-                self.plain(str(t + 1), size=theme.SMALL, color=theme.MUTED).move_to(
-                    [self.col_x(t), ROW_Y["t"], 0]
-                )
-                for t in range(self.params.length)
+                number(
+                    t + 1, key="step", index=t, size=theme.SMALL, color=theme.MUTED, fmt=numbers.integer
+                ).move_to([self.col_x(t), self.row_y("t"), 0])
+                for t in range(L)
             ]
         )
-        x_row = self.row(self.x, theme.INPUT, ROW_Y["x"], digits=1)
-        x_lab = self.label("input", "x_t", theme.INPUT, ROW_Y["x"])
-        t_lab = self.label("step", "", theme.MUTED, ROW_Y["t"])
-        self.play(FadeInPlace(header))
+        x_row = self.seq_row(self.x, "x", theme.INPUT, self.row_y("x"), digits=1)
+        x_lab = self.word_label("input", "x_t", theme.INPUT, self.row_y("x"))
+        t_lab = self.word_label("step", "", theme.MUTED, self.row_y("t"))
+        self.play(fade_in(header))
         self.play(Write(cont), run_time=1.5)
-        self.play(FadeInPlace(head), LaggedStart(*[FadeInPlace(m) for m in mats], lag_ratio=0.3))
+        self.play(fade_in(head), LaggedStart(*[fade_in(m) for m in mats], lag_ratio=0.3))
         self.wait(1.0)
         self.next_slide()
-        self.play(FadeOutPlace(system))
+        self.play(fade_out(system))
         self.play(
-            FadeInPlace(t_lab),
-            FadeInPlace(t_idx),
-            FadeInPlace(x_lab),
-            LaggedStart(*[FadeInPlace(c) for c in x_row], lag_ratio=0.1),
+            fade_in(t_lab),
+            fade_in(steps),
+            fade_in(x_lab),
+            LaggedStart(*[fade_in(x_row.column(t)) for t in range(L)], lag_ratio=0.1),
         )
-        self.header, self.x_row, self.t_idx, self.x_lab, self.t_lab = header, x_row, t_idx, x_lab, t_lab
+        self.header, self.x_row, self.steps, self.x_lab, self.t_lab = header, x_row, steps, x_lab, t_lab
 
     def show_recurrence(self) -> None:
         L, N = self.params.length, self.params.state_size
-        formula = MathTex(
-            r"h_t",
-            r"=",
-            r"\bar A",
-            r"\,h_{t-1}",
-            r"+",
-            r"\bar B",
-            r"\,x_t",
-            r"\qquad",
-            r"y_t",
-            r"=",
-            r"C",
-            r"\,h_t",
-            font_size=36,
-        )
-        for i, col in enumerate(
-            (theme.STATE, None, theme.MAT_A, theme.STATE, None, theme.MAT_B, theme.INPUT, None)
-            + (theme.OUTPUT, None, theme.MAT_C, theme.STATE)
-        ):
-            if col is not None:
-                formula[i].set_color(col)
-        formula.move_to([0, FORMULA_Y, 0]).align_to(LABEL_RIGHT * RIGHT + 0.15 * RIGHT, LEFT)
-        top = ROW_Y["x"] - 0.62
-        h_ys = [top - 0.5 * i for i in range(N)]
-        h_rows = [self.row(self.views.h[:, i], theme.STATE, y) for i, y in enumerate(h_ys)]
+        formula = self.formula(
+            Equation(
+                r"h_t = \bar A\, h_{t-1} + \bar B\, x_t \qquad y_t = C\, h_t",
+                terms=["h_t", r"\bar A", "h_{t-1}", r"\bar B", "x_t", "y_t", "C"],
+                colors={
+                    "h_t": theme.STATE, "h_{t-1}": theme.STATE, "x_t": theme.INPUT, "y_t": theme.OUTPUT,
+                    r"\bar A": theme.MAT_A, r"\bar B": theme.MAT_B, "C": theme.MAT_C,
+                },
+                font_size=36,
+            )
+        )  # fmt: skip
+        # the state: one chip row per component h_{t,i}, under the input (values (N, L), index (i, t))
+        h = self.seq_row(self.views.h.T, "h", theme.STATE, self.row_y("h"))
         comp = VGroup(
             *[
-                MathTex(rf"h_{{t,{i + 1}}}", font_size=28, color=theme.STATE)
-                .move_to([0, y, 0])
-                .align_to(LABEL_RIGHT * RIGHT, RIGHT)
-                for i, y in enumerate(h_ys)
+                self.row_label(tex(rf"h_{{t,{i + 1}}}", 28, theme.STATE), h.cell_at(i, 0).get_y())
+                for i in range(N)
             ]
         )
-        h_lab = self.text("state", size=theme.SMALL, color=theme.STATE)
-        h_lab.next_to(comp, LEFT, buff=0.2)
-        y_row = self.row(self.views.y_recurrent, theme.OUTPUT, ROW_Y["y_rec"])
-        y_lab = self.label("y_rec", "", theme.OUTPUT, ROW_Y["y_rec"])
-        cap = self.caption("rec_view").to_edge(DOWN, buff=theme.EDGE)
-        cols = [VGroup(*[r[t] for r in h_rows]) for t in range(L)]
-        cursor = SurroundingRectangle(VGroup(self.x_row[0], y_row[0]), color=theme.ACCENT, buff=0.05)
-        self.play(Write(formula), FadeInPlace(cap))
-        self.play(FadeInPlace(h_lab), FadeInPlace(comp), FadeInPlace(y_lab), FadeInPlace(cursor))
+        h_lab = self.text("state", size=theme.SMALL, color=theme.STATE).next_to(comp, LEFT, buff=theme.BUFF)
+        y_row = self.seq_row(self.views.y_recurrent, "y_rec", theme.OUTPUT, self.row_y("y_rec"))
+        y_lab = self.word_label("y_rec", "", theme.OUTPUT, self.row_y("y_rec"))
+        cap = to_safe(self.caption("rec_view"), DOWN)
+        cursor = SurroundingRectangle(
+            VGroup(self.x_row.cell_at(0, 0), y_row.cell_at(0, 0)),
+            color=theme.ACCENT,
+            buff=theme.BUFF_TIGHT / 2,
+        )
+        self.play(Write(formula), fade_in(cap))
+        self.play(fade_in(h_lab), fade_in(comp), fade_in(y_lab), fade_in(cursor))
         for t in range(L):
             if t:
                 self.play(cursor.animate.set_x(self.col_x(t)), run_time=0.3)
-            self.play(FadeInPlace(cols[t]), run_time=0.5 if t < 2 else 0.3)
-            self.play(FadeInPlace(y_row[t]), run_time=0.4 if t < 2 else 0.25)
+            self.play(fade_in(h.column(t)), run_time=0.5 if t < 2 else 0.3)
+            self.play(fade_in(y_row.column(t)), run_time=0.4 if t < 2 else 0.25)
         self.wait(0.5)
         self.next_slide()
-        self.play(FadeOutPlace(VGroup(formula, cap, cursor, h_lab, comp, *h_rows)))
+        self.play(fade_out(VGroup(formula, cap, cursor, h_lab, comp, h)))
         self.y_rec, self.y_rec_lab = y_row, y_lab
 
     def show_convolution(self) -> None:
         L = self.params.length
         K = self.views.kernel
-        formula = MathTex(
-            r"\bar K",
-            r"= (",
-            r"C",
-            r"\bar B",
-            r",\;",
-            r"C",
-            r"\bar A",
-            r"\bar B",
-            r",\;",
-            r"C",
-            r"\bar A^2",
-            r"\bar B",
-            r",\;\dots)",
-            r"\qquad",
-            r"y",
-            r"=",
-            r"\bar K",
-            r"*",
-            r"x",
-            font_size=36,
+        formula = self.formula(
+            Equation(
+                r"\bar K = (C \bar B,\; C \bar A \bar B,\; C \bar A^2 \bar B,\; \dots) \qquad y = \bar K * x",
+                terms=["C", r"\bar B", r"\bar A", "y", "x"],
+                colors={"C": theme.MAT_C, r"\bar B": theme.MAT_B, r"\bar A": theme.MAT_A, "y": theme.OUTPUT,
+                        "x": theme.INPUT},
+                font_size=36,
+            )
+        )  # fmt: skip
+        # the kernel: its values in chips, and signed bars over them on one baseline
+        k_row = self.seq_row(K, "kernel", theme.FG, self.row_y("K"), digits=3)
+        bars = Bars(
+            K,
+            key="kernel_bar",
+            signed=True,
+            show_values=False,
+            color=theme.FG,
+            length=BAR_HALF,
+            thickness=self.cell_w * 0.45,
+            gap=self.cell_w * 0.55,
         )
-        for i in (2, 5, 9):
-            formula[i].set_color(theme.MAT_C)
-        for i in (3, 7, 11):
-            formula[i].set_color(theme.MAT_B)
-        for i in (6, 10):
-            formula[i].set_color(theme.MAT_A)
-        formula[14].set_color(theme.OUTPUT)
-        formula[18].set_color(theme.INPUT)
-        formula.move_to([0, FORMULA_Y, 0]).align_to(LABEL_RIGHT * RIGHT + 0.15 * RIGHT, LEFT)
-        kmax = float(np.max(np.abs(K))) or 1.0
-        base = ROW_Y["bars"] - 0.05
-        k_cells = VGroup()
-        for k, v in enumerate(K):
-            bar_h = max(abs(v) / kmax * BAR_HALF, 0.01)
-            bar = Rectangle(width=self.cell_w * 0.45, height=bar_h, stroke_width=0).set_fill(theme.FG, 0.75)
-            bar.move_to([self.col_x(k), base + np.sign(v) * bar_h / 2, 0])
-            zero = Line(
-                [self.col_x(k) - self.cell_w / 2, base, 0],
-                [self.col_x(k) + self.cell_w / 2, base, 0],
-                color=theme.GRID,
-                stroke_width=2,
-            )
-            k_cells.add(
-                VGroup(zero, bar, self.cell(v, theme.FG, k, ROW_Y["K"], 3 if self.cell_w > 0.95 else 2))
-            )
-        k_lab = self.label("kernel", r"\bar K_{t-1}", theme.FG, ROW_Y["K"])
-        cap = self.caption("conv_view").to_edge(DOWN, buff=theme.EDGE)
-        self.play(Write(formula), FadeInPlace(cap))
+        base_y = self.row_y("bars") - theme.BUFF_TIGHT
+        bars.shift(np.array([self.col_x(0) - bars.bar(0).get_x(), base_y - bars.baseline(), 0.0]))
+        axis = Line(
+            [self.cells_left, base_y, 0], [self.col_x(L - 1) + self.cell_w / 2, base_y, 0], color=theme.GRID
+        )
+        kernel = VGroup(axis, bars, k_row)
+        k_lab = self.word_label("kernel", r"\bar K_{t-1}", theme.FG, self.row_y("K"))
+        cap = to_safe(self.caption("conv_view"), DOWN)
+        self.play(Write(formula), fade_in(cap))
         self.play(
-            FadeInPlace(k_lab),
-            LaggedStart(*[FadeInPlace(c) for c in k_cells], lag_ratio=0.1),
+            fade_in(k_lab),
+            fade_in(axis),
+            LaggedStart(*[fade_in(VGroup(bars.bar(k), k_row.column(k))) for k in range(L)], lag_ratio=0.1),
         )
         self.wait(0.5)
         self.next_slide()
         # flip the kernel under the inputs: K̄_{L−s} sits under x_s (steps from 1), the products sum to y_L
-        flip_lab = self.label("flipped", rf"\bar K_{{{L}-s}}", theme.FG, ROW_Y["K"])
-        self.play(
-            FadeOutPlace(k_lab),
-            FadeInPlace(flip_lab),
-            *[
-                c.animate.shift((self.col_x(L - 1 - k) - self.col_x(k)) * RIGHT)
-                for k, c in enumerate(k_cells)
+        flip_lab = self.word_label("flipped", rf"\bar K_{{{L}-s}}", theme.FG, self.row_y("K"))
+        moves = [
+            VGroup(bars.bar(k), k_row.column(k)).animate.shift(
+                (self.col_x(L - 1 - k) - self.col_x(k)) * RIGHT
+            )
+            for k in range(L)
+        ]
+        self.play(fade_out(k_lab), fade_in(flip_lab), AnimationGroup(*moves, group=kernel), run_time=1.5)
+        t_row = self.seq_row(self.terms, "terms", theme.ACCENT, self.row_y("terms"))
+        t_lab = self.word_label("terms", rf"\bar K_{{{L}-s}}\,x_s", theme.ACCENT, self.row_y("terms"))
+        y_conv = self.seq_row(self.views.y_conv, "y_conv", theme.OUTPUT, self.row_y("y_conv"))
+        y_lab = self.word_label("y_conv", "", theme.OUTPUT, self.row_y("y_conv"))
+        y_last = self.views.y_conv[-1]
+        dot_sum = row(
+            [
+                tex(rf"y_{{{L}}} = \textstyle\sum_{{s=1}}^{{{L}}} \bar K_{{{L}-s}}\,x_s =", 34, theme.OUTPUT),
+                tag(tex(numbers.fixed(y_last, 2, tex=True), 34, theme.OUTPUT), "y_conv_sum", y_last),
             ],
-            run_time=1.5,
+            buff=theme.BUFF_SMALL,
         )
-        t_row = self.row(self.terms, theme.ACCENT, ROW_Y["terms"])
-        t_lab = self.label("terms", rf"\bar K_{{{L}-s}}\,x_s", theme.ACCENT, ROW_Y["terms"])
-        y_conv = self.row(self.views.y_conv, theme.OUTPUT, ROW_Y["y_conv"])
-        y_lab = self.label("y_conv", "", theme.OUTPUT, ROW_Y["y_conv"])
-        dot_sum = MathTex(
-            rf"y_{{{L}}} = \textstyle\sum_{{s=1}}^{{{L}}} \bar K_{{{L}-s}}\,x_s = ",
-            theme.fmt_tex(self.views.y_conv[-1], 2),
-            font_size=34,
-            color=theme.OUTPUT,
+        dot_cap = fit_width(
+            row([self.text("dot", size=theme.LABEL, color=theme.FG), dot_sum], buff=theme.BUFF)
         )
-        dot_cap = VGroup(self.text("dot", size=theme.LABEL, color=theme.FG, t=L), dot_sum)
-        dot_cap.arrange(RIGHT, buff=0.3).move_to(cap)
-        if dot_cap.width > 13.4:
-            dot_cap.scale_to_fit_width(13.4)
+        dot_cap.move_to(cap)
         self.play(
-            FadeOutPlace(cap),
-            FadeInPlace(dot_cap),
-            FadeInPlace(t_lab),
-            LaggedStart(*[FadeInPlace(c) for c in t_row], lag_ratio=0.08),
+            fade_out(cap),
+            fade_in(dot_cap),
+            fade_in(t_lab),
+            LaggedStart(*[fade_in(t_row.column(s)) for s in range(L)], lag_ratio=0.08),
         )
-        box = SurroundingRectangle(t_row, color=theme.ACCENT, buff=0.06)
-        self.play(FadeInPlace(box), FadeInPlace(y_lab))
-        self.play(FadeInPlace(y_conv[L - 1]))
-        self.play(Indicate(y_conv[L - 1], color=theme.ACCENT))
+        box = SurroundingRectangle(t_row, color=theme.ACCENT, buff=theme.BUFF_TIGHT / 2)
+        self.play(fade_in(box), fade_in(y_lab))
+        self.play(fade_in(y_conv.column(L - 1)))
+        self.play(Indicate(y_conv.number_at(0, L - 1), color=theme.ACCENT))
         self.wait(0.5)
         self.next_slide()
         slide_cap = self.caption("slide").move_to(cap)
-        self.play(FadeOutPlace(dot_cap), FadeInPlace(slide_cap), FadeOutPlace(box))
-        self.play(LaggedStart(*[FadeInPlace(y_conv[t]) for t in range(L - 1)], lag_ratio=0.15), run_time=1.5)
+        self.play(fade_out(dot_cap), fade_in(slide_cap), fade_out(box))
+        self.play(
+            LaggedStart(*[fade_in(y_conv.column(t)) for t in range(L - 1)], lag_ratio=0.15), run_time=1.5
+        )
         self.wait(0.5)
         self.next_slide()
-        self.play(FadeOutPlace(VGroup(formula, slide_cap, flip_lab, k_cells, t_row, t_lab)))
+        self.play(fade_out(VGroup(formula, slide_cap, flip_lab, kernel, t_row, t_lab)))
         self.y_conv, self.y_conv_lab = y_conv, y_lab
 
     def show_agreement(self) -> None:
-        same = VGroup(
-            self.text("same", size=theme.LABEL, color=theme.OUTPUT),
-            MathTex(tex_sci(self.views.max_abs_diff), font_size=34, color=theme.OUTPUT),
-        ).arrange(RIGHT, buff=0.2)
-        box = SurroundingRectangle(VGroup(self.y_conv, self.y_rec), color=theme.OUTPUT, buff=0.08)
-        same.next_to(box, DOWN, buff=0.3).align_to(box, LEFT)
-        if same.get_right()[0] > 6.75:
-            same.scale_to_fit_width(6.75 - same.get_left()[0])
-        self.play(FadeInPlace(box), FadeInPlace(same))
+        diff = self.views.max_abs_diff
+        same = row(
+            [
+                self.text("same", size=theme.LABEL, color=theme.OUTPUT),
+                tag(tex(numbers.sci(diff, 1, tex=True), 34, theme.OUTPUT), "max_abs_diff", diff),
+            ],
+            buff=theme.BUFF,
+        )
+        box = SurroundingRectangle(VGroup(self.y_conv, self.y_rec), color=theme.OUTPUT, buff=theme.BUFF_TIGHT)
+        same.next_to(box, DOWN, buff=theme.BUFF).align_to(box, LEFT)
+        fit_width(same, SAFE.right - same.get_left()[0])
+        same.align_to(box, LEFT)
+        self.play(fade_in(box), fade_in(same))
         self.wait(0.5)
         self.next_slide()
         lti = self.caption("lti")
-        kern = MathTex(
-            r"y_t = \sum_{s \le t}",
-            r"C\,",
-            r"\bar A^{\,t-s}",
-            r"\,",
-            r"\bar B",
-            r"\,x_s",
-            r"= \sum_{s \le t} \bar K_{t-s}\, x_s",
+        kern = Equation(
+            r"y_t = \sum_{s \le t} C\, \bar A^{\,t-s}\, \bar B\, x_s = \sum_{s \le t} \bar K_{t-s}\, x_s",
+            terms=["C", r"\bar A^{\,t-s}", r"\bar B", "x_s"],
+            colors={
+                "C": theme.MAT_C,
+                r"\bar A^{\,t-s}": theme.MAT_A,
+                r"\bar B": theme.MAT_B,
+                "x_s": theme.INPUT,
+            },
             font_size=34,
         )
         sel = self.caption("select")
-        tv = MathTex(
-            r"y_t = \sum_{s \le t}",
-            r"C_t\,",
-            r"\bar A_t \cdots \bar A_{s+1}",
-            r"\,",
-            r"\bar B_s",
-            r"\,x_s",
+        tv = Equation(
+            r"y_t = \sum_{s \le t} C_t\, \bar A_t \cdots \bar A_{s+1}\, \bar B_s\, x_s",
+            terms=["C_t", r"\bar A_t \cdots \bar A_{s+1}", r"\bar B_s", "x_s"],
+            colors={
+                "C_t": theme.MAT_C, r"\bar A_t \cdots \bar A_{s+1}": theme.MAT_A, r"\bar B_s": theme.MAT_B,
+                "x_s": theme.INPUT,
+            },
             font_size=34,
-        )
-        for f in (kern, tv):
-            f[1].set_color(theme.MAT_C)
-            f[2].set_color(theme.MAT_A)
-            f[4].set_color(theme.MAT_B)
-            f[5].set_color(theme.INPUT)
-        bridge = VGroup(lti, kern, sel, tv).arrange(DOWN, buff=0.25)
-        bridge.move_to([0, (FORMULA_Y + 0.3 + ROW_Y["y_conv"] + 0.3) / 2, 0])
-        self.play(FadeOutPlace(VGroup(self.x_row, self.x_lab, self.t_idx, self.t_lab)))
-        self.play(FadeInPlace(lti), Write(kern))
+        )  # fmt: skip
+        bridge = column([lti, kern, sel, tv], buff=theme.BUFF, align="center")
+        bridge.move_to([0, (self.header.get_bottom()[1] + box.get_top()[1]) / 2, 0])
+        self.play(fade_out(VGroup(self.x_row, self.x_lab, self.steps, self.t_lab)))
+        self.play(fade_in(lti), Write(kern))
         self.wait(0.5)
-        self.play(FadeInPlace(sel), Write(tv))
+        self.play(fade_in(sel), Write(tv))
         self.wait(2.0)

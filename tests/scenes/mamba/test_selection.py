@@ -1,55 +1,137 @@
-"""mamba.selection shows lib's Δ_t, B_t, C_t and the keep / let-in factors, checked against torch."""
+"""mamba.selection: the numbers a viewer reads, against the toy model's projections redone in torch.
+
+The toy model's weights are seeded draws (``lib/mamba/toy_mamba.py``: a rank-1 Δ projection, W_B, W_C,
+bias −1, A[d, n] = −(n + 1)); the test draws them again from the seed and computes, in torch,
+Δ = softplus(x W_down W_up + b), B = x W_B, C = x W_C, keep Ā = exp(ΔA) and let-in B̄/B
+((exp(ΔA) − 1)/A for zoh, Δ for "mamba"), and the LTI twin at the sentence's mean Δ. Each is formatted
+with the kit's formatter and compared with the exact string drawn, in both locales where strings differ.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
-from lib.mamba.toy_mamba import toy_selective_ssm
+from lib.mamba.toy_mamba import embed, tokenize
+from scenes.kit import numbers
 from scenes.mamba.selection import Selection
 
 CASES = [None, *Selection.EXAMPLES]
+IDS = ["defaults", *[f"example{i}" for i in range(len(Selection.EXAMPLES))]]
+PROJECTIONS, GATES, EXTREMES, LTI = range(4)  # the pauses, in order
 
 
-def _model(params: dict):
-    p = Selection.Params.model_validate(params)
-    m = toy_selective_ssm(p.sentence, p.d_inner, p.d_state, p.seed, discretization=p.discretization)
-    return p, m
+def reference(raw) -> dict:
+    p = Selection.Params.model_validate(raw or {})
+    tokens = tokenize(p.sentence)
+    D, N = p.d_inner, p.d_state
+    x = torch.from_numpy(embed(tokens, D, p.seed))  # (L, D): each word's fixed embedding (the input data)
+    rng = np.random.default_rng(p.seed)  # the toy model's weights, drawn in its order
+    scale = 1.0 / np.sqrt(D)
+    W_down = torch.from_numpy(rng.standard_normal((D, 1)) * scale)
+    W_up = torch.from_numpy(np.abs(rng.standard_normal((1, D))) + 0.5)
+    W_B = torch.from_numpy(rng.standard_normal((D, N)) * scale)
+    W_C = torch.from_numpy(rng.standard_normal((D, N)) * scale)
+    delta = F.softplus(x @ W_down @ W_up - 1.0)  # (L, D)
+    a = -(p.state + 1.0)  # S4D-real A[d, n] = −(n + 1)
+
+    def gates(d: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        keep = torch.exp(d * a)
+        return keep, (torch.expm1(d * a) / a if p.discretization == "zoh" else d)
+
+    dc = delta[:, p.channel]
+    keep, let_in = gates(dc)
+    lti = dc.mean()
+    lti_keep, lti_let_in = gates(lti)
+    return {
+        "p": p, "tokens": list(tokens), "delta_all": delta.numpy(), "B": (x @ W_B).numpy(),
+        "C": (x @ W_C).numpy(), "a": a, "delta": dc.numpy(), "keep": keep.numpy(), "let_in": let_in.numpy(),
+        "most": int(torch.argmax(dc)), "least": int(torch.argmin(dc)),
+        "lti": (float(lti), float(lti_keep), float(lti_let_in)),
+    }  # fmt: skip
 
 
-@pytest.mark.parametrize("params", CASES, ids=["defaults", *[f"example{i}" for i in range(len(CASES) - 1)]])
-def test_selection_shows_lib_numbers(fast_run, params):
-    scene, problems = fast_run("mamba.selection", params, "en")
-    assert not problems
-    p, m = _model(params or {})
-    s = scene.shown
-    assert s["tokens"] == p.sentence.split()
-    np.testing.assert_array_equal(s["delta_all"], m.sel.delta)
-    np.testing.assert_array_equal(s["B"], m.sel.B)
-    np.testing.assert_array_equal(s["C"], m.sel.C)
-    # torch: Δ = softplus(raw), Ā = exp(ΔA), B̄/B = (exp(ΔA) − 1)/A (zoh) or Δ (mamba)
-    delta = torch.nn.functional.softplus(torch.tensor(m.sel.delta_raw[:, p.channel]))
-    a = torch.tensor(-(p.state + 1.0))
-    gain = torch.expm1(delta * a) / a if p.discretization == "zoh" else delta
-    np.testing.assert_allclose(s["delta"], delta.numpy(), atol=1e-12)
-    np.testing.assert_allclose(s["keep"], torch.exp(delta * a).numpy(), atol=1e-12)
-    np.testing.assert_allclose(s["let_in"], gain.numpy(), atol=1e-12)
-    assert s["most"] == int(torch.argmax(delta)) and s["least"] == int(torch.argmin(delta))
-    lti = delta.mean()
-    lti_gain = torch.expm1(lti * a) / a if p.discretization == "zoh" else lti
-    assert s["lti_delta"] == pytest.approx(float(lti))
-    assert s["lti_keep"] == pytest.approx(float(torch.exp(lti * a)))
-    assert s["lti_let_in"] == pytest.approx(float(lti_gain))
-    for row, v in zip(s["lti_bars"], (s["lti_delta"], s["lti_keep"], s["lti_let_in"]), strict=True):
-        np.testing.assert_array_equal(row, np.full(len(s["tokens"]), v))  # flat: every token the same
+def fixed(v, digits: int = 2) -> list:
+    return np.vectorize(lambda a: numbers.fixed(a, digits), otypes=[object])(v).tolist()
 
 
-def test_selection_keep_is_the_scan_decay(fast_run):
-    scan, _ = fast_run("mamba.selective_scan", None, "en")
-    sel, _ = fast_run("mamba.selection", None, "en")
-    np.testing.assert_array_equal(sel.shown["keep"], scan.shown["A_bar"][:, 0, 0])
-    np.testing.assert_array_equal(sel.shown["delta"], scan.shown["delta"][:, 0])
+@pytest.fixture(scope="module")
+def runs(fast_run):
+    return lambda i, locale="en": fast_run("mamba.selection", CASES[i], locale)
+
+
+@pytest.mark.parametrize("i", range(len(CASES)), ids=IDS)
+def test_projections(runs, i):
+    scene, problems = runs(i)
+    assert problems == []
+    ref = reference(CASES[i])
+    pic = scene.pictures[PROJECTIONS]
+    for key in ("delta_all", "B", "C"):
+        assert pic.array(key).tolist() == fixed(ref[key]), key  # two decimals, as reviewed
+    rows = {t: c[1] for (t, _), c in pic.centers("delta_all").items()}
+    for t, tok in enumerate(ref["tokens"]):  # each token labels its own row, in sentence order
+        assert tok in pic.strings
+        assert pic.centers("B")[(t, 0)][1] == pytest.approx(rows[t]) == pic.centers("C")[(t, 0)][1]
+    assert [rows[t] for t in range(len(ref["tokens"]))] == sorted(rows.values(), reverse=True)
+
+
+@pytest.mark.parametrize("locale", ["en", "zh"])
+@pytest.mark.parametrize("i", range(len(CASES)), ids=IDS)
+def test_gates_per_token(runs, i, locale):
+    scene, problems = runs(i, locale)
+    assert problems == []
+    ref = reference(CASES[i])
+    p = ref["p"]
+    pic = scene.pictures[GATES]
+    assert list(pic.array("tokens")) == ref["tokens"]
+    for key in ("delta", "keep", "let_in"):
+        assert list(pic.array(key)) == fixed(ref[key]), key
+        # each value stands over its own token
+        tok_x = {k: c[0] for (k,), c in pic.centers("tokens").items()}
+        assert {k: c[0] for (k,), c in pic.centers(key).items()} == pytest.approx(tok_x), key
+    assert pic.text("which") == Selection.STRINGS[locale]["which"].format(
+        d=p.channel + 1, n=p.state + 1, a=numbers.fixed(ref["a"], 0)
+    )
+
+
+@pytest.mark.parametrize("locale", ["en", "zh"])
+@pytest.mark.parametrize("i", range(len(CASES)), ids=IDS)
+def test_the_token_let_in_and_the_token_ignored(runs, i, locale):
+    scene, _ = runs(i, locale)
+    ref = reference(CASES[i])
+    pic = scene.pictures[EXTREMES]
+    for key in ("most", "least"):
+        k = ref[key]
+        assert pic.text(key) == Selection.STRINGS[locale][key].format(
+            tok=ref["tokens"][k],
+            delta=numbers.fixed(ref["delta"][k], 2),
+            keep=numbers.fixed(ref["keep"][k], 2),
+            gain=numbers.fixed(ref["let_in"][k], 2),
+        )
+    assert ref["delta"][ref["most"]] > ref["delta"][ref["least"]]
+
+
+@pytest.mark.parametrize("locale", ["en", "zh"])
+@pytest.mark.parametrize("i", range(len(CASES)), ids=IDS)
+def test_lti_has_one_step_for_every_token(runs, i, locale):
+    scene, _ = runs(i, locale)
+    ref = reference(CASES[i])
+    L = len(ref["tokens"])
+    delta, keep, let_in = ref["lti"]
+    pic = scene.pictures[LTI]
+    assert list(pic.array("lti_delta")) == [numbers.fixed(delta, 2)] * L
+    assert list(pic.array("lti_keep")) == [numbers.fixed(keep, 2)] * L
+    assert list(pic.array("lti_let_in")) == [numbers.fixed(let_in, 2)] * L
+    assert pic.text("lti") == Selection.STRINGS[locale]["lti"].format(
+        delta=numbers.fixed(delta, 2), keep=numbers.fixed(keep, 2), gain=numbers.fixed(let_in, 2)
+    )
+    assert not {"delta", "keep", "let_in", "most", "least"} & set(pic.keys())  # the selective bars made way
+
+
+def test_strings_have_the_same_keys():
+    assert Selection.STRINGS["en"].keys() == Selection.STRINGS["zh"].keys()
 
 
 def test_channel_and_state_are_bounded_by_the_model():
