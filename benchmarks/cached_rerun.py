@@ -66,6 +66,8 @@ def main() -> None:
     ap.add_argument("-o", "--output", default=str(ROOT / "output"), help="render.py's output folder")
     ap.add_argument("--jobs", type=int, default=2, help="workers for the preparing render")
     ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--label", default="", help="a note stored with the result (e.g. the commit measured)")
+    ap.add_argument("--results", type=Path, default=RESULTS, help="the JSON file the result is appended to")
     args = ap.parse_args()
 
     cmd = [sys.executable, "render.py", args.storyboard, "-o", args.output]
@@ -97,6 +99,7 @@ def main() -> None:
 
     result = {
         "when": time.strftime("%Y-%m-%d %H:%M"),
+        "label": args.label,
         "storyboard": args.storyboard,
         "quality": args.quality or board.quality,
         "entries": len(board.entries),
@@ -110,8 +113,8 @@ def main() -> None:
         "top_imports_ms": imports,
     }
     print(json.dumps(result, indent=2))
-    history = json.loads(RESULTS.read_text()) if RESULTS.is_file() else []
-    RESULTS.write_text(json.dumps([*history, result], indent=2, ensure_ascii=False) + "\n")
+    history = json.loads(args.results.read_text()) if args.results.is_file() else []
+    args.results.write_text(json.dumps([*history, result], indent=2, ensure_ascii=False) + "\n")
     if manim:
         raise SystemExit(f"a cached re-run imported {manim[:3]}")
 

@@ -145,19 +145,21 @@ class _PluginError(Exception):
 def _registry(storyboard: Path | None) -> dict[str, SceneSpec]:
     """The built-in scenes, plus the plugins of ``storyboard`` if one is given (its entries unchecked)."""
     from pipeline.plugins import load_scenes
-    from pipeline.yamlsource import YamlSyntaxError, load_yaml
+    from pipeline.storyboard import Problem
+    from pipeline.yamlsource import YamlDocument, YamlSyntaxError, load_yaml
 
-    plugins: list[str] = []
-    if storyboard is not None:
-        try:
-            data = load_yaml(storyboard).data
-        except (OSError, YamlSyntaxError) as e:
-            raise _PluginError(f"{storyboard}: {e}") from None
-        raw = data.get("plugins") if isinstance(data, dict) else None
-        plugins = [p for p in raw if isinstance(p, str)] if isinstance(raw, list) else []
-    registry, problems = load_scenes(plugins, storyboard.parent if storyboard else Path("."))
-    if problems:
-        raise _PluginError("; ".join(f"{storyboard}: plugins[{i}]: {msg}" for i, msg in problems))
+    if storyboard is None:
+        return load_scenes([], Path("."))[0]
+    try:
+        doc: YamlDocument = load_yaml(storyboard)
+    except (OSError, YamlSyntaxError) as e:
+        raise _PluginError(f"{storyboard}: {e}") from None
+    raw = doc.data.get("plugins") if isinstance(doc.data, dict) else None
+    plugins = [p for p in raw if isinstance(p, str)] if isinstance(raw, list) else []
+    registry, problems = load_scenes(plugins, storyboard.parent)
+    if problems:  # file:line: plugins[i]: what went wrong, as for any storyboard problem
+        where = [Problem(storyboard, doc.line_of(("plugins", i)), ("plugins", i), msg) for i, msg in problems]
+        raise _PluginError("; ".join(map(str, where)))
     return registry
 
 

@@ -183,3 +183,9 @@ def test_only_suggests_a_close_scene_id_and_not_a_mere_prefix_match(tmp_path, ca
     assert "did you mean 'fixture.tokens'?" in capsys.readouterr().err
     assert main([str(board), "--only", "fixture.unknown", "-o", str(tmp_path / "o")]) == 2
     assert "did you mean" not in capsys.readouterr().err
+
+
+def test_list_with_a_storyboard_reports_its_broken_plugin_by_line(capsys):
+    assert main([str(BAD / "plugin_missing.yaml"), "--list"]) == 2
+    err = capsys.readouterr().err
+    assert f"{BAD / 'plugin_missing.yaml'}:4: plugins[1]: cannot import plugin" in err
