@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 
-.PHONY: setup system demo demo-zh slides test test-fast lint schema golden bench bench-cached clean
+.PHONY: setup system demo demo-zh slides test test-fast lint schema golden mutants bench bench-cached clean
 
 setup: system $(STAMP)
 
@@ -63,3 +63,7 @@ bench-cached: setup
 
 clean:
 	rm -rf output media slides/*/ .pytest_cache
+
+# Planted bugs (tests/mutants/*.yaml), each applied alone to a temporary copy; every one must fail a test.
+mutants: setup
+	$(PY) scripts/mutants.py --jobs $(JOBS)
