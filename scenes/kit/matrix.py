@@ -23,6 +23,7 @@ from typing import Literal
 
 import numpy as np
 from manim import (
+    DOWN,
     LEFT,
     UP,
     AnimationGroup,
@@ -69,6 +70,8 @@ class Heatmap(VGroup):
         color: the hue of "plain" cells and the high end of "sequential" (default theme.SEQ_HIGH).
         digits: decimals wanted; fewer are used if the numbers would not fit (``adaptive=False`` forbids).
         fmt: a formatter ``value -> str`` instead of ``numbers.fixed(value, digits)`` (then no adapting).
+        fit_values: the values whose widest number must fit when adapting (default: ``values``): a heatmap
+            redrawn step after step passes every step's values, so its digits never change mid-scene.
         cell: the cell side; ``None`` = as large as fits, up to ``max_cell``.
         cell_height: rectangular cells ``cell`` wide and this tall (a row of numbers along a time axis,
             where square cells would leave no room for the rows below); ``None`` = square.
@@ -77,6 +80,7 @@ class Heatmap(VGroup):
         pad: the free space a number keeps to each side of its cell (less keeps more digits in small cells).
         max_width, max_height: the room for the whole heatmap, labels included (default: the safe area).
         row_labels, col_labels: strings (theme font) or mobjects placed left of rows / above columns.
+        col_labels_below: put the column labels under the last row instead (a strip of values over tokens).
         label_color: colour of string labels.
         font_size: size of the numbers (≥ theme.NUMBER).
         show_numbers: draw the numbers (else colours only).
@@ -94,6 +98,7 @@ class Heatmap(VGroup):
         digits: int = 2,
         adaptive: bool = True,
         fmt: Callable[[float], str] | None = None,
+        fit_values: np.ndarray | Sequence | None = None,
         cell: float | None = None,
         cell_height: float | None = None,
         gap: float = 0.0,
@@ -104,6 +109,7 @@ class Heatmap(VGroup):
         max_height: float | None = None,
         row_labels: Sequence[str | Mobject] | None = None,
         col_labels: Sequence[str | Mobject] | None = None,
+        col_labels_below: bool = False,
         label_color=theme.MUTED,
         font_size: int = theme.NUMBER,
         show_numbers: bool = True,
@@ -113,6 +119,7 @@ class Heatmap(VGroup):
             np.array(values, dtype=float)
         )  # a copy: change() must not write to lib's array
         self.values, self.key, self.scale_kind = values, key, scale
+        self.fit_values = values if fit_values is None else np.asarray(fit_values, dtype=float)
         rows, cols = values.shape
         self.shape = (rows, cols)
         if scale == "diverging":
@@ -159,7 +166,10 @@ class Heatmap(VGroup):
         for j, m in enumerate(col_mobs):
             if m.width > cell - _PAD:  # long column labels: shrink to stay over their own column
                 m.scale_to_fit_width(cell - _PAD)
-            m.next_to(self.cell_at(0, j), UP, buff=theme.BUFF_SMALL)
+            if col_labels_below:
+                m.next_to(self.cell_at(rows - 1, j), DOWN, buff=theme.BUFF_SMALL)
+            else:
+                m.next_to(self.cell_at(0, j), UP, buff=theme.BUFF_SMALL)
         self.add(self.row_labels, self.col_labels)
 
     # --- building ------------------------------------------------------------------------------------
@@ -182,7 +192,7 @@ class Heatmap(VGroup):
         """The formatter with the most decimals (≤ ``digits``) whose widest number fits a cell."""
         room = self.cell - self.gap - 2 * self.pad
         for d in range(digits, -1, -1) if adaptive else (digits,):
-            widest = max((numbers.fixed(v, d) for v in self.values.flat), key=len)
+            widest = max((numbers.fixed(v, d) for v in self.fit_values.flat), key=len)
             if not adaptive or text(widest, size=self.font_size).width <= room:
                 self.digits = d
                 return lambda v, d=d: numbers.fixed(v, d)

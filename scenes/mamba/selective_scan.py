@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import (
-    DOWN,
-    RIGHT,
-    UP,
-    FadeIn,
-    FadeOut,
-    MathTex,
-    ReplacementTransform,
-    SurroundingRectangle,
-    VGroup,
-    Write,
-)
+from manim import DOWN, UP, FadeIn, FadeOut, ReplacementTransform, VGroup, Write
 
 from scenes.base import LectureScene
-from scenes.kit import theme
-from scenes.kit.widgets import Heatmap, symbol_label, token_strip
+from scenes.kit import numbers, theme
+from scenes.kit.frame import SAFE, column, row, to_safe
+from scenes.kit.matrix import Heatmap
+from scenes.kit.record import tag
+from scenes.kit.text import symbol_label, tex
+from scenes.kit.tokens import TokenStrip
 from scenes.mamba.params.selective_scan import Params as SelectiveScanParams
 from scenes.registry import register
+
+MAP_SHARE = 0.4  # of the safe height the maps may fill (the rest: title, tokens, formula, note, caption)
+PAD = 0.03  # numbers nearly fill their cells, so the 6 × 6 maps keep a decimal
+OP_SIZE = 34  # the operators between the maps, a little smaller than a displayed formula
+MAX_CELL = 0.68  # the largest cell side (4 × 4 maps, two decimals)
 
 
 @register("mamba.selective_scan")
@@ -65,87 +63,97 @@ class SelectiveScan(LectureScene):
     def construct(self) -> None:
         self.m = self.params.model()
         s = self.m.scan
-        self.vmax = {
-            "A": 1.0,
-            "B": float(np.max(np.abs(s.Bx))) or 1.0,
+        self.vmax = {  # one colour scale per quantity over the whole sentence
+            "A_bar": 1.0,
+            "Bx": float(np.max(np.abs(s.Bx))) or 1.0,
             "h": float(np.max(np.abs(s.h))) or 1.0,
             "y": float(np.max(np.abs(s.y))) or 1.0,
         }
-        self.shown.update(
-            tokens=list(self.m.tokens), A_bar=s.A_bar, Bx=s.Bx, h=s.h, y=s.y, delta=self.m.sel.delta
-        )
         self.show_setup()
         for t in range(len(self.m.tokens)):
             self.show_step(t)
         self.show_track()
 
     def _maps(self, t: int) -> VGroup:
+        """Ā_t, B̄_t x_t, h_t (D × N each) and y_t (a D column) at step t, in cells of one size and one
+        number format for every step (fitted to the values of the whole scan)."""
         s = self.m.scan
-        D, N = self.params.d_inner, self.params.d_state
-        cell = min(0.68, (13.0 - 3.0) / (3 * N + 1), 2.75 / D)  # fit 3 D×N maps + y in the frame
-        digits = 2 if cell >= 0.6 else 1  # keep the numbers at a readable size in small cells
-        a = Heatmap(s.A_bar[t], vmax=self.vmax["A"], cell=cell, digits=digits)
-        b = Heatmap(s.Bx[t], vmax=self.vmax["B"], cell=cell, digits=digits)
-        h = Heatmap(s.h[t], vmax=self.vmax["h"], cell=cell, digits=digits)
-        y = Heatmap(s.y[t][:, None], vmax=self.vmax["y"], cell=cell, digits=digits)
-        return VGroup(a, b, h, y)
-
-    def _arrange(self, maps: VGroup) -> VGroup:
-        a, b, h, y = maps
-        ops = VGroup(
-            MathTex(r"\odot\, h_{t-1} \;+", font_size=34),
-            MathTex("=", font_size=34),
-            MathTex(r"\xrightarrow{\;C_t\;}", font_size=34),
+        every = np.concatenate([s.A_bar.ravel(), s.Bx.ravel(), s.h.ravel(), s.y.ravel()])
+        return VGroup(
+            *[
+                Heatmap(
+                    values,
+                    key=key,
+                    vmax=self.vmax[key],
+                    cell=self.cell,
+                    pad=PAD,
+                    fit_values=every,
+                )
+                for key, values in (
+                    ("A_bar", s.A_bar[t]),
+                    ("Bx", s.Bx[t]),
+                    ("h", s.h[t]),
+                    ("y", s.y[t][:, None]),
+                )
+            ]
         )
-        row = VGroup(a, ops[0], b, ops[1], h, ops[2], y).arrange(RIGHT, buff=0.28)
-        row.move_to(DOWN * 0.95)
-        return ops
 
     def show_setup(self) -> None:
+        D, N = self.params.d_inner, self.params.d_state
         header = self.title_bar("title", "subtitle")
-        self.tokens = token_strip(self.m.tokens)
-        self.tokens.next_to(header, DOWN, buff=0.35).set_x(0)
-        formula = MathTex(
-            r"h_t = \bar A_t \odot h_{t-1} + \bar B_t\, x_t", r"\qquad", r"y_t = C_t\, h_t", font_size=34
+        self.tokens = TokenStrip(self.m.tokens)
+        self.tokens.next_to(header, DOWN, buff=theme.BUFF).set_x(0)
+        formula = tex(
+            r"h_t = \bar A_t \odot h_{t-1} + \bar B_t\, x_t \qquad y_t = C_t\, h_t", size=OP_SIZE
+        ).next_to(self.tokens, DOWN, buff=theme.BUFF)
+        self.ops = VGroup(
+            tex(r"\odot\, h_{t-1} \;+", size=OP_SIZE),
+            tex("=", size=OP_SIZE),
+            tex(r"\xrightarrow{\;C_t\;}", size=OP_SIZE),
         )
-        formula.next_to(self.tokens, DOWN, buff=0.3)
+        room = SAFE.width - self.ops.width - 6 * theme.BUFF  # three D × N maps and the y column in a row
+        self.cell = min(MAX_CELL, room / (3 * N + 1), MAP_SHARE * SAFE.height / D)
         self.maps = self._maps(0)
-        self.ops = self._arrange(self.maps)
+        a, b, h, y = self.maps
+        row([a, self.ops[0], b, self.ops[1], h, self.ops[2], y], buff=theme.BUFF)
         labels = VGroup(
             symbol_label(self.t("decay"), r"\bar A_t", theme.MAT_A),
             symbol_label(self.t("input"), r"\bar B_t x_t", theme.MAT_B),
             symbol_label(self.t("state"), r"h_t", theme.STATE),
-            MathTex("y_t", font_size=theme.SMALL * 1.45, color=theme.OUTPUT),
+            tex("y_t", size=theme.SMALL * 1.45, color=theme.OUTPUT),
         )
         for lab, m in zip(labels, self.maps, strict=True):
-            lab.next_to(m, UP, buff=0.12)
+            lab.next_to(m, UP, buff=theme.BUFF_TIGHT)
+        VGroup(self.maps, self.ops, labels).next_to(formula, DOWN, buff=theme.BUFF).set_x(0)
         self.labels = labels
-        note = self.text("rows", size=theme.SMALL, color=theme.MUTED)
-        note.next_to(self.maps, DOWN, buff=0.3).set_x(0)
-        self.caption = self._caption(0).to_edge(DOWN, buff=theme.EDGE)
-        self.cursor = SurroundingRectangle(self.tokens[0], color=theme.ACCENT, buff=0.06)
+        self.note = self.text("rows", size=theme.SMALL, color=theme.MUTED)
+        self.note.next_to(self.maps, DOWN, buff=theme.BUFF_SMALL).set_x(0)
+        self.caption = to_safe(self._caption(0), DOWN)
+        self.cursor = self.tokens.cursor(0)
         self.play(FadeIn(header), FadeIn(self.tokens))
         self.play(Write(formula))
         self.play(
             FadeIn(self.maps),
             FadeIn(self.ops),
             FadeIn(labels),
-            FadeIn(note),
+            FadeIn(self.note),
             FadeIn(self.cursor),
             FadeIn(self.caption),
         )
         self.next_slide()
-        self.header, self.formula, self.note = header, formula, note
+        self.header, self.formula = header, formula
 
     def _caption(self, t: int):
-        return self.text(
+        delta = float(self.m.sel.delta[t].mean())
+        caption = self.text(
             "step",
             size=theme.LABEL,
             color=theme.ACCENT,
             t=t + 1,
             tok=self.m.tokens[t],
-            delta=theme.fmt(float(self.m.sel.delta[t].mean()), 3),
+            delta=numbers.fixed(delta, 3),
         )
+        return tag(caption, "step", delta, t)
 
     def show_step(self, t: int) -> None:
         if t == 0:
@@ -154,12 +162,7 @@ class SelectiveScan(LectureScene):
         for old, nw in zip(self.maps, new, strict=True):
             nw.move_to(old)
         caption = self._caption(t).move_to(self.caption)
-        self.play(
-            self.cursor.animate.move_to(self.tokens[t]).match_width(
-                SurroundingRectangle(self.tokens[t], buff=0.06)
-            ),
-            ReplacementTransform(self.caption, caption),
-        )
+        self.play(self.tokens.move_cursor(t), ReplacementTransform(self.caption, caption))
         self.play(ReplacementTransform(self.maps[0], new[0]), ReplacementTransform(self.maps[1], new[1]))
         self.play(ReplacementTransform(self.maps[2], new[2]), ReplacementTransform(self.maps[3], new[3]))
         self.maps, self.caption = new, caption
@@ -168,13 +171,23 @@ class SelectiveScan(LectureScene):
     def show_track(self) -> None:
         h = self.m.scan.h[:, 0, 0]
         self.play(FadeOut(VGroup(self.maps, self.ops, self.labels, self.note, self.formula, self.caption)))
-        title = self.text("track", size=theme.BODY, color=theme.STATE)
-        strip = Heatmap(h[None, :], vmax=self.vmax["h"], cell=0.95, digits=3)
-        group = VGroup(title, strip).arrange(DOWN, buff=0.4).move_to(DOWN * 0.6)
-        tok_labels = VGroup(*[self.plain(tok, size=theme.SMALL, color=theme.INPUT) for tok in self.m.tokens])
-        for lab, k in zip(tok_labels, range(len(h)), strict=True):
-            if lab.width > 0.9:
-                lab.scale_to_fit_width(0.9)
-            lab.next_to(strip.cell_at(0, k), DOWN, buff=0.15)
-        self.play(FadeOut(self.cursor), FadeIn(group), FadeIn(tok_labels))
+        track = column(
+            [
+                self.text("track", size=theme.BODY, color=theme.STATE),
+                Heatmap(
+                    h[None, :],
+                    key="h_track",
+                    vmax=self.vmax["h"],
+                    cell=0.95,
+                    digits=3,
+                    col_labels=list(self.m.tokens),
+                    col_labels_below=True,
+                    label_color=theme.INPUT,
+                ),
+            ],
+            buff=theme.BUFF_LARGE,
+            align="center",
+        )
+        track.move_to([0, (self.tokens.get_bottom()[1] + SAFE.bottom) / 2, 0])  # centred below the tokens
+        self.play(FadeOut(self.cursor), FadeIn(track))
         self.wait(1.0)

@@ -1,6 +1,6 @@
 """Kit pieces for axes and units: log ranges with a tick step, nice linear ticks, scatter points, byte
 sizes in one unit, duration decades, half-K lengths, tables with composite headers, word + symbol labels,
-roomier blocks (cards).
+roomier blocks (cards), heatmaps with one number format over many steps and labels under their columns.
 
 Every expected value is written by hand.
 """
@@ -17,6 +17,7 @@ from scenes.kit import numbers as n
 from scenes.kit import theme
 from scenes.kit.diagram import Block
 from scenes.kit.frame import column
+from scenes.kit.matrix import Heatmap
 from scenes.kit.plot import Plot, log_bounds, nice_step, nice_ticks
 from scenes.kit.table import NumberTable
 from scenes.kit.text import symbol_label, text
@@ -138,3 +139,22 @@ def test_block_spacing_and_padding():
     assert roomy.box.height == pytest.approx(roomy.texts.height + 0.5, abs=1e-9)
     assert tight.texts[0].get_bottom()[1] - tight.texts[1].get_top()[1] == pytest.approx(0.09, abs=1e-9)
     assert tight.box.height == pytest.approx(tight.texts.height + 0.3, abs=1e-9)  # the defaults are kept
+
+
+def test_heatmap_digits_fitted_to_every_step():
+    step0, all_steps = [[0.25, 0.5]], [0.25, 0.5, -0.987]
+    alone = Heatmap(step0, key="h", cell=0.6)  # "0.25" fits a 0.6 cell, two decimals
+    fixed = Heatmap(step0, key="h", cell=0.6, fit_values=all_steps)  # "−0.99" would not: one decimal
+    assert alone.digits == 2 and [m.text for m in alone.numbers] == ["0.25", "0.50"]
+    assert fixed.digits == 1 and [m.text for m in fixed.numbers] == ["0.3", "0.5"]  # 0.25 → 0.3 (half up)
+
+
+def test_heatmap_column_labels_below():
+    hm = Heatmap([[0.1, 0.2, 0.3]], key="h", cell=0.9, col_labels=["a", "b", "c"], col_labels_below=True)
+    for j, lab in enumerate(hm.col_labels):
+        assert lab.get_top()[1] == pytest.approx(
+            hm.cell_at(0, j).get_bottom()[1] - theme.BUFF_SMALL, abs=1e-9
+        )
+        assert lab.get_x() == pytest.approx(hm.cell_at(0, j).get_x(), abs=1e-9)
+    above = Heatmap([[0.1, 0.2, 0.3]], key="h", cell=0.9, col_labels=["a", "b", "c"])
+    assert above.col_labels[0].get_bottom()[1] > above.cell_at(0, 0).get_top()[1]  # the default stays above
