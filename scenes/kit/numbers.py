@@ -73,7 +73,7 @@ def _as_number(x) -> float | int:
         return int(x)
     if isinstance(x, int):
         return x
-    if hasattr(x, "dtype") and getattr(x.dtype, "kind", "") in "iu":
+    if hasattr(x, "dtype") and getattr(x.dtype, "kind", None) in ("i", "u"):  # a torch dtype has no kind
         return int(x)
     return float(x)
 

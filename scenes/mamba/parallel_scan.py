@@ -9,14 +9,11 @@ from manim import (
     RIGHT,
     UP,
     Create,
-    DashedVMobject,
     FadeIn,
     FadeOut,
     LaggedStart,
     Line,
-    MathTex,
     ReplacementTransform,
-    RoundedRectangle,
     VGroup,
     Write,
 )
@@ -24,14 +21,23 @@ from manim import (
 from lib.mamba.scan import combine
 from lib.mamba.toy_mamba import channel_scan
 from scenes.base import LectureScene
-from scenes.kit import theme
-from scenes.kit.widgets import Heatmap, symbol_label
+from scenes.kit import numbers, theme
+from scenes.kit.diagram import Block, tree_points
+from scenes.kit.equation import Equation
+from scenes.kit.formula import Num, formula
+from scenes.kit.frame import SAFE, below, column, fit_width, keep_inside, row, to_safe
+from scenes.kit.matrix import Heatmap
+from scenes.kit.record import number, tag
+from scenes.kit.text import symbol_label, tex
 from scenes.mamba.params.parallel_scan import Params as ParallelScanParams
 from scenes.registry import register
 
-NODE_W, NODE_H, NODE_FONT = 1.2, 0.66, theme.SMALL
+NODE_W, NODE_H = 1.2, 0.66  # a tree node: its (a, b) pair, one number a line
 ROW = 1.15  # vertical distance between tree levels
-LEAF_Y = -1.75  # centre of the leaf row
+MAX_PITCH = 1.5  # widest distance between neighbouring leaves
+UNDER_LEAVES = 1.9  # room kept under the leaf row's centre: its tokens and a two-line caption
+STRIP_W = 9.6  # the widest the two result strips may be
+OPERATOR = r"(a_1, b_1) \circ (a_2, b_2) = (a_2 a_1,\; a_2 b_1 + b_2)"
 
 
 @register("mamba.parallel_scan")
@@ -127,81 +133,70 @@ class ParallelScan(LectureScene):
         if self.n >= 3:  # ((e1 ∘ e2) ∘ e3) and (e1 ∘ (e2 ∘ e3)), both by lib's operator
             e1, e2, e3 = leaves[:3]
             self.assoc = (combine(combine(e1, e2), e3), combine(e1, combine(e2, e3)))
-        self.shown.update(
-            tokens=list(self.m.tokens),
-            leaves=leaves,
-            up=[[(e.index, float(e.a), float(e.b)) for e in lvl] for lvl in self.tr.up],
-            down=[[(e.index, float(e.a), float(e.b)) for e in lvl] for lvl in self.tr.down],
-            h_parallel=self.tr.h.copy(),
-            h_sequential=self.h_seq.copy(),
-            assoc=self.assoc,
-            pads=self.n - self.L,
-        )
 
-    # --- drawing helpers -------------------------------------------------------------------------------
-    def _xy(self, level: int, j: int) -> np.ndarray:
-        """Centre of the tree node that covers leaves [j·2^level, (j+1)·2^level)."""
-        span = 2**level
-        x = float(np.mean(self.leaf_x[j * span : (j + 1) * span]))
-        return np.array([x, LEAF_Y + level * ROW, 0.0])
-
+    # --- a tree node: its (a, b) pair in a box ------------------------------------------------------
     def _node(
-        self, a: float, b: float, level: int, j: int, stroke=theme.GRID, b_color=theme.MAT_B, pad=False
+        self, a: float, b: float, key: str, index: tuple, *, stroke=theme.GRID, b_color=theme.MAT_B, pad=False
     ):
-        box = RoundedRectangle(corner_radius=0.08, width=NODE_W, height=NODE_H, stroke_color=stroke)
-        box.set_stroke(width=2.5).set_fill(theme.BACKGROUND, opacity=1.0)
-        if pad:
-            box = DashedVMobject(box, num_dashes=24).set_stroke(theme.MUTED, width=2)
-        nums = VGroup(
-            self.plain(theme.fmt(a, 3), size=NODE_FONT, color=theme.MUTED if pad else theme.MAT_A),
-            self.plain(theme.fmt(b, 3), size=NODE_FONT, color=theme.MUTED if pad else b_color),
-        ).arrange(DOWN, buff=0.07)
-        node = VGroup(box, nums).move_to(self._xy(level, j))
-        return node
+        """The pair (a, b) in a box at tree position ``index`` = (level, j), tagged ``{key}_a``/``_b``."""
+        lines = [
+            number(
+                a, 3, key=f"{key}_a", index=index, size=theme.SMALL, color=theme.MUTED if pad else theme.MAT_A
+            ),
+            number(
+                b, 3, key=f"{key}_b", index=index, size=theme.SMALL, color=theme.MUTED if pad else b_color
+            ),
+        ]
+        box = Block(
+            None, lines=lines, color=theme.MUTED if pad else stroke, width=NODE_W, height=NODE_H, dashed=pad
+        )
+        return box.move_to(self.at[index])
 
     # --- beats -------------------------------------------------------------------------------------
     def show_operator(self) -> None:
         p = self.params
         self.header = self.title_bar("title", "subtitle")
-        rec = MathTex(
-            r"h_t = ",
-            r"a_t",
-            r"\, h_{t-1} + ",
-            r"b_t",
-            r"\qquad a_t = \bar A_t[d, n],\;\; b_t = \bar B_t x_t[d, n]",
+        rec = Equation(
+            r"h_t = a_t\, h_{t-1} + b_t \qquad a_t = \bar A_t[d, n],\;\; b_t = \bar B_t x_t[d, n]",
+            terms=["a_t", "b_t"],
+            colors={"a_t": theme.MAT_A, "b_t": theme.MAT_B},
             font_size=34,
         )
-        rec[1].set_color(theme.MAT_A)
-        rec[3].set_color(theme.MAT_B)
         step = self.text("step", size=theme.LABEL, color=theme.MUTED)
-        op = MathTex(
-            r"(a_1, b_1) \circ (a_2, b_2) = (a_2 a_1,\; a_2 b_1 + b_2)", font_size=40, color=theme.ACCENT
-        )
+        op = tex(OPERATOR, size=40, color=theme.ACCENT)
         assoc_txt = self.text("assoc", size=theme.LABEL, color=theme.MUTED)
-        assoc = MathTex(
+        assoc = tex(
             r"(e_1 \circ e_2) \circ e_3 = (a_3 a_2 a_1,\; a_3 a_2 b_1 + a_3 b_2 + b_3)"
             r" = e_1 \circ (e_2 \circ e_3)",
-            font_size=32,
+            size=32,
         )
-        lines = [rec, step, op, assoc_txt, assoc]
+        groups = [[rec, step], [op, assoc_txt], [assoc]]
         if self.assoc is not None:
             (l_a, l_b), (r_a, r_b) = self.assoc
             check = self.text("check", size=theme.LABEL, color=theme.MUTED, d=p.channel + 1, n=p.state + 1)
-            nums = MathTex(
-                rf"(e_1 \circ e_2) \circ e_3 = ({theme.fmt_tex(l_a, 3)},\; {theme.fmt_tex(l_b, 3)})",
-                r"\qquad",
-                rf"e_1 \circ (e_2 \circ e_3) = ({theme.fmt_tex(r_a, 3)},\; {theme.fmt_tex(r_b, 3)})",
+            nums = formula(
+                r"(e_1 \circ e_2) \circ e_3 = (",
+                Num(l_a, "assoc_left", (0,), 3),
+                r",\;",
+                Num(l_b, "assoc_left", (1,), 3),
+                r")\qquad e_1 \circ (e_2 \circ e_3) = (",
+                Num(r_a, "assoc_right", (0,), 3),
+                r",\;",
+                Num(r_b, "assoc_right", (1,), 3),
+                ")",
                 font_size=32,
             )
-            lines += [check, nums]
-        block = VGroup(*lines).arrange(DOWN, buff=0.28)
-        for k in (1, 3, 5):
-            if k < len(lines):
-                block[k].shift(UP * 0.1)
-        for m in block:
-            if m.width > 13.2:
-                m.scale_to_fit_width(13.2)
-        block.next_to(self.header, DOWN, buff=0.4).set_x(0)
+            groups[2].append(check)
+            groups.append([nums])
+        for m in (line for g in groups for line in g):
+            fit_width(m)
+        block = column(
+            [column(g, buff=theme.BUFF_SMALL, align="center") for g in groups],
+            buff=theme.BUFF,
+            align="center",
+        )
+        below(block, self.header, buff=theme.BUFF_LARGE, align="center").set_x(0)
+        lines = [line for g in groups for line in g]
         self.play(FadeIn(self.header))
         self.play(Write(rec))
         self.play(FadeIn(step), Write(op))
@@ -216,55 +211,54 @@ class ParallelScan(LectureScene):
 
     def show_leaves(self) -> None:
         p = self.params
-        op = MathTex(
-            r"(a_1, b_1) \circ (a_2, b_2) = (a_2 a_1,\; a_2 b_1 + b_2)", font_size=28, color=theme.ACCENT
-        )
-        op.to_edge(UP, buff=theme.EDGE + 0.1).to_edge(RIGHT, buff=theme.EDGE)
-        if op.get_left()[0] < self.header.get_right()[0] + 0.3:  # long titles: the formula under the tree
-            op.to_edge(DOWN, buff=theme.EDGE + 0.55).set_x(0)
+        op = tex(OPERATOR, size=28, color=theme.ACCENT)
+        fit_width(op, SAFE.right - self.header.get_right()[0] - theme.BUFF_LARGE)  # beside the title
+        to_safe(op, UP, RIGHT)
         labels = VGroup(
             *[self.text("span", size=theme.SMALL, color=theme.MUTED, k=2**lv) for lv in range(self.depth + 1)]
         )
-        label_w = max(lab.width for lab in labels)
-        left, right = -7.11 + theme.EDGE + label_w + 0.35, 7.11 - theme.EDGE
-        pitch = min(1.5, (right - left) / self.n)
-        x0 = (left + right) / 2 - pitch * (self.n - 1) / 2
-        self.leaf_x = np.array([x0 + k * pitch for k in range(self.n)])
+        left = SAFE.left + max(lab.width for lab in labels) + theme.BUFF_LARGE  # leaves start right of labels
+        pitch = min(MAX_PITCH, (SAFE.right - left) / self.n)
+        x0 = (left + SAFE.right) / 2 - pitch * (self.n - 1) / 2
+        self.at = tree_points(
+            self.n, pitch=pitch, rise=ROW, origin=np.array([x0, SAFE.bottom + UNDER_LEAVES, 0])
+        )
         for lv, lab in enumerate(labels):
-            lab.move_to([0, LEAF_Y + lv * ROW, 0]).to_edge(LEFT, buff=theme.EDGE)
+            to_safe(lab.move_to(self.at[(lv, 0)]), LEFT)
         self.nodes: dict[tuple[int, int], VGroup] = {}
         leaves = VGroup()
         for k, e in enumerate(self.tr.leaves):
-            node = self._node(float(e.a), float(e.b), 0, k, pad=k >= self.L)
+            node = self._node(float(e.a), float(e.b), "leaf", (0, k), pad=k >= self.L)
             self.nodes[(0, k)] = node
             leaves.add(node)
         toks = VGroup()
         for k in range(self.n):
             tok = self.m.tokens[k] if k < self.L else self.t("pad")
             lab = self.plain(tok, size=theme.SMALL, color=theme.INPUT if k < self.L else theme.MUTED)
-            if lab.width > pitch * 0.95:
-                lab.scale_to_fit_width(pitch * 0.95)
-            toks.add(lab.next_to(leaves[k], DOWN, buff=0.15))
-        leg = VGroup(
-            symbol_label(self.t("a_leg"), r"a_t = \bar A_t", theme.MAT_A),
-            symbol_label(self.t("b_leg"), r"b_t = \bar B_t x_t", theme.MAT_B),
-        ).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
-        leg.move_to(self._xy(self.depth, 0)).to_edge(RIGHT, buff=theme.EDGE)
+            fit_width(tag(lab, "leaf_tokens", tok, (k,)), pitch - theme.BUFF_TIGHT)
+            toks.add(lab.next_to(leaves[k], DOWN, buff=theme.BUFF_SMALL))
+        leg = column(
+            [
+                symbol_label(self.t("a_leg"), r"a_t = \bar A_t", theme.MAT_A),
+                symbol_label(self.t("b_leg"), r"b_t = \bar B_t x_t", theme.MAT_B),
+            ],
+            buff=theme.BUFF_SMALL,
+        )
+        to_safe(leg.move_to(self.at[(self.depth, 0)]), RIGHT)
         cap = self.text("leaves", size=theme.LABEL, d=p.channel + 1, n=p.state + 1)
         caps = VGroup(cap)
         if self.n > self.L:
-            caps.add(self.text("pads", size=theme.LABEL, color=theme.MUTED, n=self.n, depth=self.depth))
-        caps.arrange(DOWN, buff=0.1).to_edge(DOWN, buff=theme.EDGE).set_x(0)
+            pads = self.text("pads", size=theme.LABEL, color=theme.MUTED, n=self.n, depth=self.depth)
+            caps.add(tag(pads, "pads", (self.n, self.depth)))
+        to_safe(column(caps, buff=theme.BUFF_TIGHT, align="center").set_x(0), DOWN)
         self.play(FadeIn(op), FadeIn(toks), FadeIn(labels[0]), FadeIn(leg))
         self.play(LaggedStart(*[FadeIn(nd, shift=0.2 * UP) for nd in leaves], lag_ratio=0.1), FadeIn(caps))
         self.next_slide()
         self.op, self.labels, self.toks, self.leg, self.caption = op, labels, toks, leg, caps
 
     def _caption(self, key: str, **fmt) -> VGroup:
-        cap = self.text(key, size=theme.LABEL, **fmt)
-        if cap.width > 13.4:
-            cap.scale_to_fit_width(13.4)
-        return cap.to_edge(DOWN, buff=theme.EDGE).set_x(0)
+        cap = fit_width(self.text(key, size=theme.LABEL, **fmt))
+        return to_safe(cap.set_x(0), DOWN)
 
     def show_up_sweep(self) -> None:
         self.edges = VGroup()
@@ -274,8 +268,8 @@ class ParallelScan(LectureScene):
         for lv, written in enumerate(self.tr.up, start=1):
             nodes, edges = VGroup(), VGroup()
             for e in written:
-                j = (e.index + 1) // 2**lv - 1
-                node = self._node(float(e.a), float(e.b), lv, j)
+                j = (e.index + 1) // 2**lv - 1  # lib writes a span's total at its last position
+                node = self._node(float(e.a), float(e.b), "up", (lv, j))
                 self.nodes[(lv, j)] = node
                 nodes.add(node)
                 for child in (2 * j, 2 * j + 1):
@@ -291,21 +285,21 @@ class ParallelScan(LectureScene):
             )
             self.wait(0.6)
         root = self.tr.up[-1][0]
-        cap = self._caption("root", h=theme.fmt(float(root.b), 3))
-        box = self.nodes[(self.depth, 0)][0]
-        self.play(ReplacementTransform(self.caption, cap), box.animate.set_stroke(theme.ACCENT))
+        cap = tag(self._caption("root", h=numbers.fixed(float(root.b), 3)), "root_b", float(root.b))
+        self.play(
+            ReplacementTransform(self.caption, cap),
+            self.nodes[(self.depth, 0)].box.animate.set_stroke(theme.ACCENT),
+        )
         self.caption = cap
         self.wait(1.5)
-        self.shown.update(root=(float(root.a), float(root.b)))
         self.next_slide()
 
     def show_down_sweep(self) -> None:
         cap = self._caption("down")
-        root = self._node(1.0, 0.0, self.depth, 0, stroke=theme.ACCENT, b_color=theme.STATE)  # the identity
-        self.play(
-            ReplacementTransform(self.caption, cap), ReplacementTransform(self.nodes[(self.depth, 0)], root)
-        )
-        self.nodes[(self.depth, 0)] = root
+        top = (self.depth, 0)
+        root = self._node(1.0, 0.0, "down", top, stroke=theme.ACCENT, b_color=theme.STATE)  # the identity
+        self.play(ReplacementTransform(self.caption, cap), ReplacementTransform(self.nodes[top], root))
+        self.nodes[top] = root
         self.caption = cap
         for written in self.tr.down:
             lv = written[0].level - 1  # level d writes both children of its spans: tree level d − 1
@@ -314,7 +308,7 @@ class ParallelScan(LectureScene):
                 j = (e.index + 1) // 2**lv - 1
                 pad = lv == 0 and j >= self.L  # the padding keeps its dashed outline
                 new = self._node(
-                    float(e.a), float(e.b), lv, j, stroke=theme.STATE, b_color=theme.STATE, pad=pad
+                    float(e.a), float(e.b), "down", (lv, j), stroke=theme.STATE, b_color=theme.STATE, pad=pad
                 )
                 olds.append(self.nodes[(lv, j)])
                 news.append(new)
@@ -332,19 +326,19 @@ class ParallelScan(LectureScene):
         self.play(FadeOut(tree))
         vmax = float(np.max(np.abs(self.m.scan.h))) or 1.0  # the selective_scan scene's colour scale
         title = self.text("track", size=theme.BODY, color=theme.STATE, d=p.channel + 1, n=p.state + 1)
-        cell = min(0.95, 9.6 / self.L)
-        par = Heatmap(self.tr.h[None, :], vmax=vmax, cell=cell, digits=3)
-        seq = Heatmap(self.h_seq[None, :], vmax=vmax, cell=cell, digits=3)
-        strips = VGroup(par, seq).arrange(DOWN, buff=0.55)
+        cell = min(0.95, STRIP_W / self.L)
+        par = Heatmap(self.tr.h, key="h_parallel", vmax=vmax, cell=cell, digits=3)
+        seq = Heatmap(self.h_seq, key="h_sequential", vmax=vmax, cell=cell, digits=3)
+        strips = column([par, seq], buff=theme.BUFF_SECTION, align="center")
         names = VGroup(
             self.text("parallel", size=theme.LABEL, color=theme.ACCENT),
             self.text("sequential", size=theme.LABEL, color=theme.FG),
         )
         for name, strip in zip(names, strips, strict=True):
-            name.next_to(strip, LEFT, buff=0.3)
+            name.next_to(strip, LEFT, buff=theme.BUFF)
         eqs = VGroup(
             *[
-                MathTex("=", font_size=30, color=theme.MUTED).move_to(
+                tex("=", size=30, color=theme.MUTED).move_to(
                     (par.cell_at(0, k).get_bottom() + seq.cell_at(0, k).get_top()) / 2
                 )
                 for k in range(self.L)
@@ -352,22 +346,24 @@ class ParallelScan(LectureScene):
         )
         toks = VGroup()
         for k, tok in enumerate(self.m.tokens):
-            lab = self.plain(tok, size=theme.SMALL, color=theme.INPUT)
-            if lab.width > cell * 0.95:
-                lab.scale_to_fit_width(cell * 0.95)
-            toks.add(lab.next_to(seq.cell_at(0, k), DOWN, buff=0.15))
-        last = VGroup(
-            self.text("last", size=theme.LABEL, color=theme.MUTED),
-            MathTex(r"h_t = a_t\, h_{t-1} + b_t", font_size=34, color=theme.STATE),
-        ).arrange(RIGHT, buff=0.25)
-        body = VGroup(title, last, VGroup(strips, names, eqs, toks))
-        body.arrange(DOWN, buff=0.4)
-        body[0].set_x(0)
-        body[1].set_x(0)
-        body.move_to(DOWN * 0.2)
-        if body.get_left()[0] < -6.7:
-            body.shift(RIGHT * (-6.7 - body.get_left()[0]))
-        cap = self._caption("equal", depth=self.depth, L=self.L)
+            lab = fit_width(
+                tag(self.plain(tok, size=theme.SMALL, color=theme.INPUT), "tokens", tok, (k,)),
+                cell - theme.BUFF_TIGHT,
+            )
+            toks.add(lab.next_to(seq.cell_at(0, k), DOWN, buff=theme.BUFF_SMALL))
+        last = row(
+            [
+                self.text("last", size=theme.LABEL, color=theme.MUTED),
+                tex(r"h_t = a_t\, h_{t-1} + b_t", size=34, color=theme.STATE),
+            ],
+            buff=theme.BUFF,
+        )
+        body = column([title, last, VGroup(strips, names, eqs, toks)], buff=theme.BUFF_LARGE, align="center")
+        below(body, self.header, buff=theme.BUFF_LARGE).set_x(0)
+        title.set_x(0)
+        last.set_x(0)
+        keep_inside(body)
+        cap = tag(self._caption("equal", depth=self.depth, L=self.L), "equal", (self.depth, self.L))
         cap.set_color(theme.ACCENT)
         self.play(FadeIn(title), FadeIn(last))
         self.play(FadeIn(par), FadeIn(names[0]), FadeIn(toks))

@@ -86,3 +86,10 @@ def test_tree_points_centre_each_node_over_its_span():
     np.testing.assert_allclose(p[(3, 0)], (-5.0 + 3.5 * 1.5, 1.0, 0.0))  # the root, over all eight
     with pytest.raises(ValueError, match="power of two"):
         tree_points(6, pitch=1.0, rise=1.0)
+
+
+def test_numbers_read_torch_and_numpy_scalars_by_their_kind():
+    torch = pytest.importorskip("torch")
+    assert numbers.fixed(torch.tensor(0.6613, dtype=torch.float64), 3) == "0.661"  # not taken for an int
+    assert numbers.fixed(np.float32(0.25), 1) == "0.3"
+    assert numbers.integer(np.int64(1234567)) == "1,234,567"
