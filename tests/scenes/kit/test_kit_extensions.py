@@ -31,8 +31,8 @@ def test_stems_end_where_the_signal_is():
     assert len(stems) == 3  # a zero draws no stem
     ends = picture([plot, stems]).values("x")
     assert sorted(ends) == [(0,), (2,), (3,)]  # indexed by sample, the zero's index left out
-    np.testing.assert_allclose(ends[(2,)], (3.0, 0.5), atol=1e-12)
-    np.testing.assert_allclose(ends[(3,)], (4.0, 1.0), atol=1e-12)
+    np.testing.assert_allclose(ends[(2,)], (3.0, 0.5), atol=1e-12, rtol=0)
+    np.testing.assert_allclose(ends[(3,)], (4.0, 1.0), atol=1e-12, rtol=0)
 
 
 def test_series_under_one_key_are_told_apart_by_index():
@@ -41,7 +41,7 @@ def test_series_under_one_key_are_told_apart_by_index():
     b = plot.series([0, 1, 2], [0.0, -0.25, 1.0], theme.STATE, key="h", index=(1,), dots=False)
     curves = picture([plot, a, b]).value_array("h")
     assert curves.shape == (2, 3, 2)
-    np.testing.assert_allclose(curves[1, :, 1], [0.0, -0.25, 1.0], atol=1e-12)
+    np.testing.assert_allclose(curves[1, :, 1], [0.0, -0.25, 1.0], atol=1e-12, rtol=0)
     dotted = plot.series([0, 1], [0.0, 1.0], theme.STATE, key="d", index=(3,))
     assert sorted(picture([dotted]).values("d")) == [(3, 0), (3, 1)]  # dots: (*index, k)
 
@@ -80,10 +80,14 @@ def test_a_box_of_tagged_numbers():
 def test_tree_points_centre_each_node_over_its_span():
     p = tree_points(8, pitch=1.5, rise=1.0, origin=np.array([-5.0, -2.0, 0.0]))
     assert len(p) == 8 + 4 + 2 + 1
-    np.testing.assert_allclose(p[(0, 0)], (-5.0, -2.0, 0.0))
-    np.testing.assert_allclose(p[(0, 7)], (-5.0 + 7 * 1.5, -2.0, 0.0))
-    np.testing.assert_allclose(p[(1, 1)], (-5.0 + 2.5 * 1.5, -1.0, 0.0))  # over leaves 2 and 3
-    np.testing.assert_allclose(p[(3, 0)], (-5.0 + 3.5 * 1.5, 1.0, 0.0))  # the root, over all eight
+    np.testing.assert_allclose(p[(0, 0)], (-5.0, -2.0, 0.0), atol=1e-12, rtol=0)
+    np.testing.assert_allclose(p[(0, 7)], (-5.0 + 7 * 1.5, -2.0, 0.0), atol=1e-12, rtol=0)
+    np.testing.assert_allclose(
+        p[(1, 1)], (-5.0 + 2.5 * 1.5, -1.0, 0.0), atol=1e-12, rtol=0
+    )  # over leaves 2 and 3
+    np.testing.assert_allclose(
+        p[(3, 0)], (-5.0 + 3.5 * 1.5, 1.0, 0.0), atol=1e-12, rtol=0
+    )  # the root, over all eight
     with pytest.raises(ValueError, match="power of two"):
         tree_points(6, pitch=1.0, rise=1.0)
 

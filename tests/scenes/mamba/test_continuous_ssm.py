@@ -47,7 +47,7 @@ def _system(scene, p):
         A = np.vectorize(_parse)(pic.array("A"))
         B = np.array([_parse(s) for s in pic.array("B")])
         assert A.shape == (n, n) and B.shape == (n,)
-        np.testing.assert_allclose(A + A.T, -2 * p.decay * np.eye(n), atol=1e-12)  # −decay·I + skew
+        np.testing.assert_allclose(A + A.T, -2 * p.decay * np.eye(n), atol=1e-12, rtol=0)  # −decay·I + skew
         return A, B, C
     k = np.arange(n)
     r = np.sqrt(2 * k + 1.0)
@@ -123,8 +123,8 @@ def test_input_formula_and_curve(runs, case):
     assert pic.array("freq").tolist() == [_tex(w, 1) for w in p.frequencies]
     assert K == len(pic.texts("amp"))
     pts = pic.value("x")  # (SAMPLES, 2): the curve's vertices read back through the axes
-    np.testing.assert_allclose(pts[:, 0], t, atol=GEOMETRY)
-    np.testing.assert_allclose(pts[:, 1], x, atol=GEOMETRY)
+    np.testing.assert_allclose(pts[:, 0], t, atol=GEOMETRY, rtol=0)
+    np.testing.assert_allclose(pts[:, 1], x, atol=GEOMETRY, rtol=0)
 
 
 @pytest.mark.parametrize("case", IDS)
@@ -134,14 +134,14 @@ def test_state_and_output_curves_are_the_exact_solution(runs, case):
     curves = pic.value_array("h")  # (N, SAMPLES, 2)
     assert curves.shape == (p.state_size, SAMPLES, 2)
     for i in range(p.state_size):
-        np.testing.assert_allclose(curves[i, :, 0], t, atol=GEOMETRY)
-        np.testing.assert_allclose(curves[i, :, 1], h[:, i], atol=GEOMETRY)
-    np.testing.assert_allclose(pic.value("y")[:, 1], y, atol=GEOMETRY)
+        np.testing.assert_allclose(curves[i, :, 0], t, atol=GEOMETRY, rtol=0)
+        np.testing.assert_allclose(curves[i, :, 1], h[:, i], atol=GEOMETRY, rtol=0)
+    np.testing.assert_allclose(pic.value("y")[:, 1], y, atol=GEOMETRY, rtol=0)
     # the pins the time marker pushed along end on the last sample of each curve
-    np.testing.assert_allclose(pic.value("pin_x"), (p.duration, x[-1]), atol=GEOMETRY)
-    np.testing.assert_allclose(pic.value("pin_y"), (p.duration, y[-1]), atol=GEOMETRY)
+    np.testing.assert_allclose(pic.value("pin_x"), (p.duration, x[-1]), atol=GEOMETRY, rtol=0)
+    np.testing.assert_allclose(pic.value("pin_y"), (p.duration, y[-1]), atol=GEOMETRY, rtol=0)
     for i in range(p.state_size):
-        np.testing.assert_allclose(pic.value("pin_h", i), (p.duration, h[-1, i]), atol=GEOMETRY)
+        np.testing.assert_allclose(pic.value("pin_h", i), (p.duration, h[-1, i]), atol=GEOMETRY, rtol=0)
 
 
 @pytest.mark.parametrize("case", IDS)

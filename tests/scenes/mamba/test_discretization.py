@@ -100,15 +100,17 @@ def test_outputs_and_errors(runs, case):
     lo, hi = scene.out_plot.y_lo, scene.out_plot.y_hi  # the axes' range: points beyond sit on its edge
     t = np.arange(p.steps * SUBSTEPS + 1) * p.delta / SUBSTEPS
     curve = pic.value("y_exact")  # (1 + L·S, 2) the continuous curve's vertices, read back
-    np.testing.assert_allclose(curve[:, 0], t, atol=GEOMETRY)
-    np.testing.assert_allclose(curve[:, 1], np.clip(exact, lo, hi), atol=GEOMETRY)
+    np.testing.assert_allclose(curve[:, 0], t, atol=GEOMETRY, rtol=0)
+    np.testing.assert_allclose(curve[:, 1], np.clip(exact, lo, hi), atol=GEOMETRY, rtol=0)
     at_steps = exact[SUBSTEPS::SUBSTEPS]  # y((k+1)Δ): the output after step k
-    np.testing.assert_allclose(y["zoh"], at_steps, atol=1e-12)  # "ZOH is exact when the input is held"
+    np.testing.assert_allclose(
+        y["zoh"], at_steps, atol=1e-12, rtol=0
+    )  # "ZOH is exact when the input is held"
     tk = (np.arange(p.steps) + 1) * p.delta
     for m in METHODS:
         dots = pic.value_array(f"y_{m}")  # (L, 2)
-        np.testing.assert_allclose(dots[:, 0], tk, atol=GEOMETRY)
-        np.testing.assert_allclose(dots[:, 1], np.clip(y[m], lo, hi), atol=GEOMETRY)
+        np.testing.assert_allclose(dots[:, 0], tk, atol=GEOMETRY, rtol=0)
+        np.testing.assert_allclose(dots[:, 1], np.clip(y[m], lo, hi), atol=GEOMETRY, rtol=0)
         err = np.max(np.abs(y[m] - at_steps))
         assert pic.text("max_err", m) == STRINGS["en"]["max_err"].format(err=numbers.fixed(err, 3)), m
     assert pic.text("max_err", "zoh") == STRINGS["en"]["max_err"].format(err="0.000")
@@ -139,12 +141,12 @@ def test_memory_small_and_large_delta(runs, case):
     steps = np.arange(1, PULSE + 1)
     for key, d in (("h_small", p.delta_small), ("h_large", p.delta_large)):
         dots = pic.value_array(key)  # (PULSE, 2)
-        np.testing.assert_allclose(dots[:, 0], steps, atol=GEOMETRY)
-        np.testing.assert_allclose(dots[:, 1], _memory(d)[2], atol=GEOMETRY)
+        np.testing.assert_allclose(dots[:, 0], steps, atol=GEOMETRY, rtol=0)
+        np.testing.assert_allclose(dots[:, 1], _memory(d)[2], atol=GEOMETRY, rtol=0)
     pulse = pic.values("pulse")  # a stem per nonzero input, ending at (t, x_t)
     assert sorted(pulse) == [(0,), (1,), (2,), (3,)]
     for (k,), end in pulse.items():
-        np.testing.assert_allclose(end, (k + 1, 1.0), atol=GEOMETRY)
+        np.testing.assert_allclose(end, (k + 1, 1.0), atol=GEOMETRY, rtol=0)
 
 
 @pytest.mark.parametrize("raw", CASES, ids=IDS)
@@ -157,7 +159,9 @@ def test_zh_draws_the_same_numbers_in_its_own_words(fast_run, raw):
     for m in METHODS:
         assert zh.pictures[0].texts(f"A_bar_{m}") == en.pictures[0].texts(f"A_bar_{m}")
         zh_dots, en_dots = zh.pictures[1].value_array(f"y_{m}"), en.pictures[1].value_array(f"y_{m}")
-        np.testing.assert_allclose(zh_dots, en_dots, atol=GEOMETRY)  # the plot sits elsewhere: ~1e-16 apart
+        np.testing.assert_allclose(
+            zh_dots, en_dots, atol=GEOMETRY, rtol=0
+        )  # the plot sits elsewhere: ~1e-16 apart
         err = np.max(np.abs(y[m] - exact[SUBSTEPS::SUBSTEPS]))
         assert zh.pictures[1].text("max_err", m) == STRINGS["zh"]["max_err"].format(err=numbers.fixed(err, 3))
     assert zh.pictures[0].text("delta") == STRINGS["zh"]["input_note"].format(delta=numbers.fixed(p.delta, 2))
