@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, Mobject, VGroup, config
+from manim import DOWN, LEFT, ORIGIN, RIGHT, UP, Mobject, VGroup, config
 
 from scenes.kit import theme
 
@@ -91,20 +91,14 @@ def grid(
 
 def column(mobs: Sequence[Mobject], buff: float = theme.BUFF_SMALL, align: str = "left") -> VGroup:
     """Stack ``mobs`` top to bottom, aligned on their ``align`` edge ("left", "center", "right")."""
-    edge = {"left": LEFT, "right": RIGHT, "center": None}[align]
-    group = VGroup(*mobs)
-    if edge is None:
-        return group.arrange(DOWN, buff=buff)
-    return group.arrange(DOWN, buff=buff, aligned_edge=edge)
+    edge = {"left": LEFT, "right": RIGHT, "center": ORIGIN}[align]  # ORIGIN: arrange's own default
+    return VGroup(*mobs).arrange(DOWN, buff=buff, aligned_edge=edge)
 
 
 def row(mobs: Sequence[Mobject], buff: float = theme.BUFF, align: str = "center") -> VGroup:
     """Put ``mobs`` side by side, aligned on "top", "center" or "bottom"."""
-    edge = {"top": UP, "bottom": DOWN, "center": None}[align]
-    group = VGroup(*mobs)
-    if edge is None:
-        return group.arrange(RIGHT, buff=buff)
-    return group.arrange(RIGHT, buff=buff, aligned_edge=edge)
+    edge = {"top": UP, "bottom": DOWN, "center": ORIGIN}[align]
+    return VGroup(*mobs).arrange(RIGHT, buff=buff, aligned_edge=edge)
 
 
 def below(mob: Mobject, anchor: Mobject, buff: float = theme.BUFF, align: str = "left") -> Mobject:

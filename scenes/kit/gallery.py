@@ -14,8 +14,6 @@ every number format.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from manim import DOWN, RIGHT, UL, Create, Line, Mobject, VGroup
 
@@ -32,7 +30,7 @@ from scenes.kit.equation import Equation
 from scenes.kit.frame import SAFE, below, column, row, to_safe
 from scenes.kit.matrix import Heatmap
 from scenes.kit.params.gallery import Params as GalleryParams
-from scenes.kit.plot import Plot, legend
+from scenes.kit.plot import Plot, legend, log_bounds
 from scenes.kit.record import number
 from scenes.kit.table import NumberTable
 from scenes.kit.tokens import TokenStrip
@@ -276,7 +274,7 @@ class Gallery(LectureScene):
         mlp_y = [m.flops for _, m in self.curve]
         cost = Plot(
             (PLOT_LENGTHS[0], PLOT_LENGTHS[-1]),
-            (10.0 ** math.floor(math.log10(min(mlp_y + attn_y))), 10.0 ** math.ceil(math.log10(max(attn_y)))),
+            log_bounds(mlp_y + attn_y),
             width=5.2,
             height=3.4,
             x_scale="log",

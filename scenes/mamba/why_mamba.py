@@ -193,7 +193,8 @@ class WhyMamba(LectureScene):
     def show_cost_curves(self) -> None:
         p, c = self.params, self.cost
         flops = c.attention_flops + c.mamba_flops
-        decades = math.log10(log_bounds(flops)[1] / log_bounds(flops)[0])
+        lo, hi = log_bounds(flops)
+        decades = math.log10(hi / lo)
         fplot = self._cost_plot(
             flops,
             self.t("flops_axis"),
