@@ -49,9 +49,7 @@ class Num:
 Piece = str | Num
 
 
-def formula(
-    *pieces: Piece, font_size: float = EQUATION_SIZE, color=theme.FG, **kwargs: Any
-) -> MathTex:
+def formula(*pieces: Piece, font_size: float = EQUATION_SIZE, color=theme.FG, **kwargs: Any) -> MathTex:
     """One ``MathTex`` of ``pieces`` (TeX strings and :class:`Num`), each ``Num`` a tagged part.
 
     Pieces are joined with a space, as ``MathTex(*strings)`` joins them; a piece may open an environment

@@ -22,9 +22,7 @@ def test_each_number_is_its_own_tagged_part():
     assert isinstance(m, MathTex)
     numbers = [part.tex_string for part in m.submobjects if hasattr(part, "kit_reading")]
     assert numbers == ["-0.3", "0", "1.0", "-0.3", "-0.85"]  # half away from zero: −0.25 → −0.3
-    assert m.tex_string == (
-        r"A =  \begin{pmatrix} -0.3 & 0 \\ 1.0 & -0.3 \end{pmatrix} \quad y =  -0.85"
-    )
+    assert m.tex_string == (r"A =  \begin{pmatrix} -0.3 & 0 \\ 1.0 & -0.3 \end{pmatrix} \quad y =  -0.85")
 
 
 def test_a_piece_that_manim_would_split_is_refused():
