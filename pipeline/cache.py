@@ -32,7 +32,7 @@ from pipeline.fsutil import write_text_atomic
 from pipeline.jobs import ClipMeta
 
 ROOT = Path(__file__).resolve().parent.parent
-CACHE_VERSION = "2"  # bump when the layout of a cache entry changes (2: typed ClipMeta)
+CACHE_VERSION = "3"  # bump when the layout of a cache entry changes (2: typed ClipMeta, 3: beats, audio)
 # the code that renders a clip besides the scene's own imports (its closure: pipeline.jobs, pipeline.fsutil)
 RENDER_MODULES = ("pipeline.worker",)
 MEMO_LIMIT = 5000  # import lists kept on disk (~100 bytes each)
@@ -221,6 +221,7 @@ def cache_key(
     *,
     sources: SourceIndex | None = None,
     tools: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> tuple[str, dict[str, str]]:
     """The clip's key and the {module: sha256} of the sources it covers."""
     index = sources or SourceIndex(SourceRoots(root))
@@ -236,6 +237,7 @@ def cache_key(
         "locale": locale,
         "tools": tools if tools is not None else tool_versions(),
         "sources": digests,
+        **({"extra": extra} if extra else {}),  # e.g. the voice's identity and the narration overrides
     }
     blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str).encode()
     return hashlib.sha256(blob).hexdigest()[:32], digests
@@ -264,9 +266,24 @@ class ClipCache:
             self._ffmpeg_dirty = self._known_ffmpeg != before
         return self._tools
 
-    def key(self, scene_module: str, scene_id: str, params: dict[str, Any], quality: str, locale: str) -> str:
+    def key(
+        self,
+        scene_module: str,
+        scene_id: str,
+        params: dict[str, Any],
+        quality: str,
+        locale: str,
+        extra: dict[str, Any] | None = None,
+    ) -> str:
         key, _ = cache_key(
-            scene_module, scene_id, params, quality, locale, sources=self.sources, tools=self.tools
+            scene_module,
+            scene_id,
+            params,
+            quality,
+            locale,
+            sources=self.sources,
+            tools=self.tools,
+            extra=extra,
         )
         return key
 

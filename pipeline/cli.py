@@ -26,13 +26,18 @@ examples:
   python render.py storyboards/mamba.yaml --only 3 6      re-render entries 3 and 6 (1-based) or scene ids
   python render.py storyboards/mamba.yaml --dry-run       show what would render and what is cached
   python render.py storyboards/mamba.yaml --preview       also write pause frames and a contact sheet
-  python render.py storyboards/mamba.yaml --slides        also export a manim-slides HTML deck
+  python render.py storyboards/mamba.yaml --slides        also export a manim-slides HTML deck (with
+                                                          the narration as speaker notes)
+  python render.py storyboards/mamba.yaml --voice none    a silent video (default voice: espeak)
+  python render.py storyboards/mamba.yaml --script        write the recording script (script.en.md …)
+  python render.py storyboards/mamba.yaml --voice recorded:takes/   use your own recordings
   python render.py --list                                 list the registered scenes and their parameters
   python render.py my_course/lecture.yaml --list          ... including the storyboard's plugins' scenes
   python render.py --schema > storyboards/schema.json     the JSON Schema of the storyboard format
 
 outputs (under --output, default output/):
-  <name>/<name>.mp4     the stitched video, with one chapter marker per entry
+  <name>/<name>.mp4     the stitched video, with one chapter marker per entry (and the voice track)
+  <name>/<name>.srt     captions (also .vtt), timed from the narrated beats
   <name>/clips/         one clip per entry;  <name>/manifest.json  keys, durations, chapter start times
   <name>/logs/          one log per rendered entry (the summary names the log of a failure)
   .cache/               content-addressed clips; a clip is re-rendered only when its scene's code, its
@@ -84,6 +89,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="stop an entry's worker after this long; it fails, the others go on (default by quality: "
         + ", ".join(f"{q} {s / 60:g} min" for q, s in DEFAULT_TIMEOUTS.items())
         + ")",
+    )
+    p.add_argument(
+        "--voice",
+        metavar="VOICE",
+        help="who speaks the narration: espeak (default; offline, en and zh), none (silent), "
+        "piper:MODEL.onnx (a Piper voice file you have), recorded:DIR (your recordings, one file per beat id "
+        "of --script); overrides the storyboard's voice:",
+    )
+    p.add_argument(
+        "--script",
+        action="store_true",
+        help="write the recording script <name>/script.{en,zh}.{md,json} (each beat's id, text and target "
+        "length) and exit; nothing is rendered",
     )
     p.add_argument("-n", "--dry-run", action="store_true", help="print the plan; render and write nothing")
     p.add_argument(
@@ -219,6 +237,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"render.py: error: {msg}", file=sys.stderr)
         return 2
     output = args.output.resolve()
+    if args.script:
+        from pipeline.script import write_script
+
+        for path in write_script(board, output / board.name):
+            print(path)
+        return 0
     settings = Settings(
         output_dir=output,
         cache_dir=(args.cache_dir or output / ".cache" / "clips").resolve(),
@@ -226,7 +250,16 @@ def main(argv: list[str] | None = None) -> int:
         quality=args.quality or board.quality,
         locale=args.locale or board.locale,
         timeout=args.timeout,
+        voice=args.voice,
     )
+    from pipeline.plan import voice_of
+    from pipeline.voices import VoiceError, identity
+
+    try:
+        identity(voice_of(board, settings), settings.locale)  # a missing model or folder: one line, exit 2
+    except VoiceError as e:
+        print(f"render.py: error: {e}", file=sys.stderr)
+        return 2
     opts = RunOptions(
         only=only,
         jobs=args.jobs,

@@ -8,7 +8,7 @@ metadata — nothing that merely orchestrates or reports.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -41,6 +41,10 @@ class Job:
     cache_dir: str
     log_path: str
     import_path: tuple[str, ...] = ()  # folders appended to sys.path first (a storyboard's plugins)
+    # the voice ({"kind": "espeak" | "piper" | "recorded" | "none", "path": …} plus its identity) and the
+    # storyboard's narration overrides ({"off": bool, "replace": {beat: text}, "append": {beat: text}})
+    voice: dict[str, Any] = field(default_factory=dict)
+    narration: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -65,6 +69,19 @@ class FrameRecord(BaseModel):
     time: float  # seconds into the clip
 
 
+class BeatMeta(BaseModel):
+    """One beat of a clip as it played (``scenes.narration.BeatRecord`` without the audio file)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    slide: int
+    start: float  # seconds into the clip
+    end: float
+    text: str  # what was said ("" for a silent beat)
+    speech: float  # seconds of speech from ``start``
+
+
 class ClipMeta(BaseModel):
     """A rendered entry's metadata: written last into its cache entry (``meta.json``), so its presence
     means the entry is complete. Read back on every cached run."""
@@ -84,5 +101,8 @@ class ClipMeta(BaseModel):
     slides: int  # next_slide() pauses
     frames: tuple[FrameRecord, ...]
     shown: dict[str, Any]  # the values the scene drew (scene.shown), for tests and review
+    beats: tuple[BeatMeta, ...] = ()
+    voice: str = "none"  # the voice kind; every clip of a narrated video carries an audio track
+    missing_recordings: tuple[str, ...] = ()  # recorded voice: beat ids with no file (silence instead)
     render_seconds: float
     peak_rss_mb: float

@@ -13,6 +13,9 @@ from pipeline.cache import ClipCache
 from pipeline.jobs import ClipMeta, Job
 from pipeline.plugins import source_roots
 from pipeline.storyboard import Storyboard
+from pipeline.voices import VoiceSpec, identity, parse
+
+DEFAULT_VOICE = "espeak"
 
 # Seconds a worker may take per entry, by quality, unless --timeout says otherwise: a hang is stopped, a slow
 # render is not. Measured: the slowest Mamba scene (selective_scan, 28 s of video) took 18 min at 4K on the
@@ -28,6 +31,7 @@ class Settings:
     quality: str
     locale: str
     timeout: float | None = None  # a worker still running after this many seconds is stopped
+    voice: str | None = None  # --voice: overrides the storyboard's ``voice:`` (default espeak)
 
     @property
     def worker_timeout(self) -> float:
@@ -75,13 +79,23 @@ def make_plan(
     ``use_cache=False`` (``--no-cache``) ignores the cache for the selected entries only: the others are
     still looked up, since the video needs them all.
     """
+    voice = voice_of(board, settings)
+    voice_id = {"kind": voice.kind, "path": voice.path, **identity(voice, settings.locale)}
     cache = ClipCache(settings.cache_dir, source_roots(board.plugins))
     logs = settings.output_dir / board.name / "logs"
     import_path = (str(board.path.parent.resolve()),) if board.plugins else ()
     entries = []
     for e in board.entries:
         params = e.params.model_dump(mode="json")
-        key = cache.key(e.spec.module, e.scene, params, settings.quality, settings.locale)
+        narration = narration_overrides(board, e.narration, settings.locale)
+        key = cache.key(
+            e.spec.module,
+            e.scene,
+            params,
+            settings.quality,
+            settings.locale,
+            extra={"voice": voice_id, "narration": narration},
+        )
         name = entry_name(e.index, e.scene)
         job = Job(
             index=e.index,
@@ -96,8 +110,38 @@ def make_plan(
             cache_dir=str(settings.cache_dir),
             log_path=str(logs / f"{name}.log"),
             import_path=import_path,
+            voice=voice_id,
+            narration=narration,
         )
         selected = only is None or e.index in only
         cached = cache.lookup(key) if use_cache or not selected else None
         entries.append(PlannedEntry(job, cached, selected))
     return Plan(board, settings, tuple(entries), cache)
+
+
+def voice_of(board: Storyboard, settings: Settings) -> VoiceSpec:
+    """The voice of this run: ``--voice``, else the storyboard's (its paths relative to its folder), else
+    espeak; ``none`` when the storyboard switches narration off. Raises VoiceError."""
+    if not board.narration:
+        return VoiceSpec("none")
+    if settings.voice:
+        return parse(settings.voice)
+    if board.voice:
+        kind, sep, arg = board.voice.partition(":")
+        if sep and arg and not Path(arg).expanduser().is_absolute():
+            arg = str(board.path.parent / arg)
+        return parse(f"{kind}{sep}{arg}")
+    return parse(DEFAULT_VOICE)
+
+
+def narration_overrides(board: Storyboard, raw: bool | dict[str, str] | None, locale: str) -> dict:
+    """A job's ``narration`` field: {"off": True} when silenced, the entry's replace/append texts when it
+    is rendered in the storyboard's own locale (they are written in it), else {} (the scene's own)."""
+    if not board.narration or raw is False:
+        return {"off": True}
+    if not isinstance(raw, dict) or locale != board.locale:
+        return {}
+    return {
+        "replace": {k: v for k, v in raw.items() if not k.endswith("+")},
+        "append": {k[:-1]: v for k, v in raw.items() if k.endswith("+")},
+    }

@@ -71,12 +71,20 @@ def run_storyboard(
     # the video needs every entry of the storyboard, not only the ones this run was asked for
     jobs = [p.job for p in plan.entries]
     found = [results[j.index].meta if j.index in results else None for j in jobs]
-    video = None
+    video = subs = None
     notes: list[str] = []
     errors: list[str] = []  # failures after rendering: stitching, preview, slides
     if all(found):
         metas: list[ClipMeta] = [m for m in found if m is not None]
         video = _step("stitching", lambda: _assemble(plan, metas, results, out_dir), out_dir, errors)
+        if video and any(b.text for m in metas for b in m.beats):
+            subs = _step("captions", lambda: _captions(plan, metas, out_dir), out_dir, errors)
+        missing = [b for m in metas for b in m.missing_recordings]
+        if missing:
+            notes.append(
+                f"recorded voice: {len(missing)} beat{'s' if len(missing) != 1 else ''} without a recording "
+                f"(silence of the scripted length instead): {', '.join(missing)}"
+            )
         if video and opts.preview:
             sheet = _step("preview", lambda: _preview(plan, metas, out_dir), out_dir, errors)
             notes += [f"contact sheet: {sheet}"] if sheet else []
@@ -92,6 +100,7 @@ def run_storyboard(
         "quality": settings.quality,
         "locale": settings.locale,
         "video": str(video) if video else None,
+        "captions": str(subs) if subs else None,
         "errors": errors,
         "seconds": round(time.perf_counter() - t_start, 3),
         "entries": [
@@ -111,12 +120,15 @@ def run_storyboard(
     seconds = time.perf_counter() - t_start
     if console is None and video and not (errors or notes) and all(r.status == "cached" for r in ordered):
         # nothing was rendered and nothing failed: a table of "cached" rows would say no more than this
-        print(f"{len(ordered)} entries, all cached: nothing to render. video: {video}")
+        print(
+            f"{len(ordered)} entries, all cached: nothing to render. video: {video}"
+            + (f" (captions: {subs})" if subs else "")
+        )
         return 0
     console = console or _console()
     _print_summary(ordered, console)
     if video and not errors:
-        console.print(f"[bold green]video:[/] {video}")
+        console.print(f"[bold green]video:[/] {video}" + (f"  captions: {subs}" if subs else ""))
     for n in notes:
         console.print(n)
     for err in errors:
@@ -252,6 +264,21 @@ def _assemble(plan: Plan, metas: list[ClipMeta], results: dict[int, JobResult], 
     }
     write_text_atomic(manifest_path, json.dumps(manifest, indent=2, ensure_ascii=False))
     return video
+
+
+def _captions(plan: Plan, metas: list[ClipMeta], out_dir: Path) -> Path:
+    """``<name>.srt`` and ``<name>.vtt`` beside the video, timed from the clips' beats."""
+    from pipeline.captions import cues, to_srt, to_vtt
+
+    manifest = _read_json(out_dir / "manifest.json") or {}
+    starts = [e["start"] for e in manifest.get("entries", [])]
+    if len(starts) != len(metas):
+        raise RuntimeError("the manifest does not list every entry's start time")
+    items = cues(metas, starts)
+    name = plan.board.name
+    write_text_atomic(out_dir / f"{name}.srt", to_srt(items))
+    write_text_atomic(out_dir / f"{name}.vtt", to_vtt(items, plan.settings.locale))
+    return out_dir / f"{name}.srt"
 
 
 def _preview(plan: Plan, metas: list[ClipMeta], out_dir: Path) -> Path:

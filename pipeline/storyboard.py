@@ -33,6 +33,11 @@ class EntryModel(BaseModel):
     scene: str = Field(description="A registered scene id (see `render.py --list`).")
     params: dict[str, Any] = Field(default_factory=dict, description="The scene's typed parameters.")
     chapter: str | None = Field(None, min_length=1, max_length=120, description="Chapter title in the video.")
+    narration: bool | dict[str, str] | None = Field(
+        None,
+        description="false silences this entry; a mapping {beat: text} replaces a beat's narration and "
+        "{'beat+': text} adds a sentence after it (in the storyboard's locale; the beat's {fields} work).",
+    )
 
 
 class StoryboardModel(BaseModel):
@@ -47,6 +52,12 @@ class StoryboardModel(BaseModel):
     )
     locale: Locale = "en"
     quality: Quality = "high"
+    voice: str | None = Field(
+        None,
+        description="Who speaks the narration: espeak (default), none, piper:MODEL.onnx or recorded:DIR "
+        "(relative paths from this file's folder); --voice overrides it.",
+    )
+    narration: bool = Field(True, description="false: no narration at all (no voice, captions or notes).")
     plugins: list[PluginName] = Field(
         default_factory=list,
         description="Packages of your own scenes (e.g. my_course.scenes), imported relative to this file's "
@@ -62,6 +73,7 @@ class Entry:
     params: SceneParams
     chapter: str
     spec: SceneSpec
+    narration: bool | dict[str, str] | None = None  # the entry's overrides, as written
 
 
 @dataclass(frozen=True)
@@ -73,6 +85,8 @@ class Storyboard:
     quality: str
     entries: tuple[Entry, ...]
     plugins: tuple[str, ...] = ()  # imported with ``path.parent`` on the import path
+    voice: str | None = None  # as written (paths relative to ``path.parent``)
+    narration: bool = True
 
 
 @dataclass(frozen=True)
@@ -143,6 +157,7 @@ def parse_storyboard(path: Path) -> Storyboard:
     registry, plugin_errors = load_scenes(plugins, path.parent)
     problems = [Problem(path, doc.line_of(("plugins", i)), ("plugins", i), msg) for i, msg in plugin_errors]
     entry_problems, params = _check_entries(doc, doc.data.get("scenes"), registry)
+    problems += _check_voice(doc)
     try:
         board = StoryboardModel.model_validate(doc.data)
     except ValidationError as err:
@@ -152,11 +167,42 @@ def parse_storyboard(path: Path) -> Storyboard:
     if problems or entry_problems:
         raise StoryboardError(problems + entry_problems)
     entries = tuple(
-        Entry(i, e.scene, params[i], e.chapter or registry[e.scene].summary or e.scene, registry[e.scene])
+        Entry(
+            i,
+            e.scene,
+            params[i],
+            e.chapter or registry[e.scene].summary or e.scene,
+            registry[e.scene],
+            e.narration,
+        )
         for i, e in enumerate(board.scenes)
     )
     name = board.name or re.sub(r"[^a-z0-9_-]+", "-", path.stem.lower()).strip("-") or "storyboard"
-    return Storyboard(path, board.title, name, board.locale, board.quality, entries, tuple(board.plugins))
+    return Storyboard(
+        path,
+        board.title,
+        name,
+        board.locale,
+        board.quality,
+        entries,
+        tuple(board.plugins),
+        board.voice,
+        board.narration,
+    )
+
+
+def _check_voice(doc: YamlDocument) -> list[Problem]:
+    """The ``voice:`` value's form (espeak, none, piper:MODEL, recorded:DIR); its files are checked later."""
+    from pipeline.voices import VoiceError, parse
+
+    raw = doc.data.get("voice")
+    if not isinstance(raw, str):
+        return []  # absent, or the model reports the wrong type
+    try:
+        parse(raw)
+    except VoiceError as e:
+        return [Problem(doc.path, doc.line_of(("voice",)), ("voice",), str(e))]
+    return []
 
 
 def _board_fields(loc: Loc) -> list[str]:
@@ -206,7 +252,31 @@ def _check_entries(
             validated[i] = model.model_validate(params)
         except ValidationError as err:
             problems += _problems_from(err, doc, (*base, "params"), fields)
+        overrides = raw.get("narration")
+        if isinstance(overrides, dict):
+            problems += _check_beats(doc, (*base, "narration"), overrides, registry[scene_id])
     return problems, validated
+
+
+def _check_beats(doc: YamlDocument, loc: Loc, overrides: dict[str, Any], spec: SceneSpec) -> list[Problem]:
+    """Every beat an entry's narration names exists in the scene (``beat`` or ``beat+``)."""
+    beats = sorted({b for table in spec.narration().values() for b in table})
+    problems = []
+    for key in overrides:
+        beat = str(key).removesuffix("+")
+        if beat not in beats:
+            where = (*loc, str(key))
+            known = f"its beats: {', '.join(beats)}" if beats else "it has no narrated beats"
+            problems.append(
+                Problem(
+                    doc.path,
+                    doc.line_of(where),
+                    where,
+                    f"scene {spec.scene_id!r} has no beat {beat!r}",
+                    did_you_mean(beat, beats) or known,
+                )
+            )
+    return problems
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.fsutil import link_or_copy, publish_dir, write_text_atomic
-from pipeline.jobs import QUALITIES, ClipMeta, FrameRecord, Job
+from pipeline.jobs import QUALITIES, BeatMeta, ClipMeta, FrameRecord, Job
 
 
 class Events:
@@ -39,6 +39,7 @@ def render(job: Job, events: Events) -> ClipMeta:
     from manim import config, tempconfig
     from PIL import Image
 
+    from scenes.narration import Overrides
     from scenes.registry import scene_class
 
     importlib.import_module(job.module)
@@ -75,6 +76,12 @@ def render(job: Job, events: Events) -> ClipMeta:
     svg_dirs = {"tex": tmp / "media" / "Tex", "texts": tmp / "media" / "texts"}
     for name, private in svg_dirs.items():
         _copy_svgs(shared / name, private)
+    voice_kind = job.voice.get("kind", "none")
+    voice = None
+    if voice_kind != "none":
+        from pipeline.voices import make_voice
+
+        voice = make_voice(job.voice, tmp / "voice", job.name, job.locale)
     with tempconfig(
         {
             "quality": manim_quality,
@@ -94,12 +101,22 @@ def render(job: Job, events: Events) -> ClipMeta:
             name=job.name,
             pause_hooks=(save_frame,),
             output_folder=tmp / "slides",
+            voice=voice,
+            narration=Overrides(**job.narration) if job.narration else None,
         )
         scene.play_hooks.append(on_play)
         scene.render()
         movie = Path(scene.renderer.file_writer.movie_file_path)
         size = (config.pixel_width, config.pixel_height, config.frame_rate)
-    os.replace(movie, tmp / "clip.mp4")
+    if voice is None:
+        os.replace(movie, tmp / "clip.mp4")
+    else:  # every clip of a narrated video has a track (silent where no one speaks): stitching stays a copy
+        from pipeline.audio import lay_out, mux, video_duration
+
+        segments = [(b.start, Path(b.audio)) for b in scene.beats if b.audio]
+        lay_out(segments, video_duration(movie), tmp / "voice" / "track.wav")
+        mux(movie, tmp / "voice" / "track.wav", tmp / "clip.mp4")
+        shutil.rmtree(tmp / "voice", ignore_errors=True)
     for name, private in svg_dirs.items():
         _copy_svgs(private, shared / name)
     shutil.rmtree(tmp / "media", ignore_errors=True)
@@ -118,6 +135,19 @@ def render(job: Job, events: Events) -> ClipMeta:
         slides=len(frames) - 1 if frames else 0,
         frames=tuple(frames),
         shown=_jsonable(getattr(scene, "shown", {})),
+        beats=tuple(
+            BeatMeta(
+                id=b.id,
+                slide=b.slide,
+                start=round(b.start, 6),
+                end=round(b.end, 6),
+                text=b.text,
+                speech=round(b.speech, 6),
+            )
+            for b in scene.beats
+        ),  # fmt: skip
+        voice=voice_kind,
+        missing_recordings=tuple(getattr(voice, "missing", ())),
         render_seconds=round(time.perf_counter() - t0, 3),
         peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     )

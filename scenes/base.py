@@ -4,11 +4,16 @@ A ``LectureScene`` is a manim-slides ``Slide`` (itself a Manim ``Scene``), so on
 and to a slide deck. It carries the scene's typed parameters and locale, looks up every string a viewer
 reads in the scene's ``STRINGS`` table, and calls *pause hooks* at each slide boundary and at the end:
 the pipeline uses them to save preview frames, the tests to check the layout.
+
+Narration (``scenes.narration``): ``NARRATION`` holds what is said per beat; ``with self.beat(name,
+**fields)`` plays a beat while its text is spoken by the scene's ``voice``, and each slide's speaker notes
+are the texts of the beats on it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 import numpy as np
@@ -17,6 +22,7 @@ from manim_slides import Slide
 
 from scenes.kit import theme
 from scenes.kit.text import text as kit_text
+from scenes.narration import PAUSE_AFTER, BeatRecord, Overrides, Silent, Speech, Voice, fill
 from scenes.registry import SceneParams
 
 PauseHook = Callable[["LectureScene", str, int], None]
@@ -28,6 +34,7 @@ class LectureScene(Slide):
 
     Params: ClassVar[type[SceneParams]]
     STRINGS: ClassVar[dict[str, dict[str, str]]] = {"en": {}, "zh": {}}
+    NARRATION: ClassVar[dict[str, dict[str, str]]] = {"en": {}, "zh": {}}  # beat → what is said
     scene_id: ClassVar[str]
     EXAMPLES: ClassVar[tuple[dict[str, Any], ...]] = ()  # other parameter sets the tests render
     skip_reversing = True  # decks play forwards; reversed clips would double the slide export time
@@ -38,6 +45,8 @@ class LectureScene(Slide):
         locale: str = "en",
         name: str | None = None,
         pause_hooks: tuple[PauseHook, ...] = (),
+        voice: Voice | None = None,
+        narration: Overrides | None = None,
         **kwargs: Any,
     ) -> None:
         if locale not in LOCALES:
@@ -50,6 +59,11 @@ class LectureScene(Slide):
         self.pause_count = 0
         self.shown: dict[str, Any] = {}  # the values this scene drew, for tests to compare with lib/
         self.pictures: list = []  # fast test runs: a scenes.probe.Picture per pause, in order
+        self.voice: Voice = voice or Silent()
+        self.overrides = narration or Overrides()
+        self.beats: list[BeatRecord] = []  # every beat as it played, in order
+        self._in_beat: str | None = None
+        self._slide = 0  # the slide being built (manim-slides counts the same way)
         config.background_color = theme.BACKGROUND  # one process renders one scene: global is fine
         super().__init__(**kwargs)
 
@@ -87,13 +101,62 @@ class LectureScene(Slide):
         for hook in self.play_hooks:
             hook(self)
 
+    # --- narration ----------------------------------------------------------------------------------
+    def narration(self, beat_id: str, **fields: Any) -> str:
+        """What is said during ``beat_id`` in this scene's locale ("" for a silent beat), fields filled in."""
+        if self.overrides.off:
+            return ""
+        table = self.NARRATION.get(self.locale, {})
+        template = self.overrides.replace.get(beat_id, table.get(beat_id, ""))
+        extra = self.overrides.append.get(beat_id, "")
+        template = f"{template} {extra}".strip() if extra else template
+        return " ".join(fill(template, fields).split()) if template else ""
+
+    @contextmanager
+    def beat(self, beat_id: str, **fields: Any) -> Iterator[str]:
+        """Play the animations inside the ``with`` block while the beat's narration is spoken.
+
+        The beat lasts max(animation time, speech time + a breath): when the speech is longer, the scene
+        holds its last frame until it ends. A beat may not contain a slide boundary (its speaker notes
+        would belong to two slides). Yields the text.
+        """
+        if self._in_beat is not None:
+            raise RuntimeError(f"beat {beat_id!r} starts inside beat {self._in_beat!r}")
+        text = self.narration(beat_id, **fields)
+        speech = self.voice.speak(text, beat_id) if text else Speech(0.0, None)
+        start, slide = float(self.renderer.time), self._slide
+        self._in_beat = beat_id
+        try:
+            yield text
+        finally:
+            self._in_beat = None
+        if self._slide != slide:
+            raise RuntimeError(f"beat {beat_id!r} contains a next_slide(); end the beat before it")
+        if speech.duration > 0:
+            rest = speech.duration + PAUSE_AFTER - (float(self.renderer.time) - start)
+            if rest > 1e-6:
+                self.wait(rest)
+        self.beats.append(
+            BeatRecord(beat_id, slide, start, float(self.renderer.time), text, speech.duration, speech.audio)
+        )
+
+    def _notes(self) -> str:
+        """The speaker notes of the slide being built: the narration of its beats, one paragraph each."""
+        return "\n\n".join(b.text for b in self.beats if b.slide == self._slide and b.text)
+
     # --- pauses --------------------------------------------------------------------------------------
     def next_slide(self, *args: Any, **kwargs: Any) -> None:
+        if self._in_beat is not None:
+            raise RuntimeError(f"next_slide() inside beat {self._in_beat!r}; end the beat before it")
         self._pause("slide")
+        # manim-slides stores a slide's options when it closes: the notes of the slide ending here
+        self._base_slide_config = self._base_slide_config.model_copy(update={"notes": self._notes()})
         super().next_slide(*args, **kwargs)
+        self._slide += 1
 
     def tear_down(self) -> None:
         self._pause("end")
+        self._base_slide_config = self._base_slide_config.model_copy(update={"notes": self._notes()})
         super().tear_down()
 
     def _pause(self, kind: str) -> None:

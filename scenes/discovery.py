@@ -42,6 +42,16 @@ class SceneSpec:
     module: str  # the scene module, e.g. "scenes.mamba.two_views" (imports Manim)
     params_module: str  # e.g. "scenes.mamba.params.two_views" (does not)
 
+    def narration(self) -> dict[str, dict[str, str]]:
+        """The scene's ``NARRATION`` table ({locale: {beat: text}}), read from its source without
+        importing it (so a storyboard's narration overrides are checked without Manim)."""
+        import importlib.util
+
+        from scenes.narration import narration_table
+
+        found = importlib.util.find_spec(self.module)
+        return narration_table(Path(found.origin)) if found and found.origin else {}
+
     @property
     def cls(self) -> type:
         """The scene class: imports the scene module (and Manim)."""

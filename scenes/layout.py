@@ -111,14 +111,16 @@ def check_layout(
     return problems
 
 
-def run_fast(cls, params=None, locale: str = "en", hooks: tuple = (), media_dir: str | None = None):
+def run_fast(
+    cls, params=None, locale: str = "en", hooks: tuple = (), media_dir: str | None = None, narration=None
+):
     """Construct a scene with every animation skipped and nothing written; return the scene.
 
     This is the fast mode of the layout tests: ``construct()`` runs for real (all ``lib/`` calls, every
     object built and placed), but no frame is rendered to a movie. At every pause (each ``next_slide()``
     and the end) the picture on screen is read into ``scene.pictures`` (``scenes.probe.Picture``, one per
     pause, in order) before ``hooks`` run. Pass a persistent ``media_dir`` to reuse compiled LaTeX and
-    text between runs.
+    text between runs. ``narration`` (``scenes.narration.Overrides``) changes what the beats say.
     """
     import tempfile
 
@@ -141,7 +143,7 @@ def run_fast(cls, params=None, locale: str = "en", hooks: tuple = (), media_dir:
             }
         ),
     ):
-        scene = cls(params=params, locale=locale, pause_hooks=hooks)
+        scene = cls(params=params, locale=locale, pause_hooks=hooks, narration=narration)
         scene.renderer._original_skipping_status = True  # skip every animation: jump to its end state
         scene.renderer.skip_animations = True
         scene.setup()

@@ -2,7 +2,7 @@
 # Installs the Debian packages Manim needs, only those that are missing (idempotent, fast when done).
 set -euo pipefail
 PKGS=(pkg-config libcairo2-dev libpango1.0-dev ffmpeg texlive-latex-base texlive-latex-extra
-      texlive-fonts-recommended dvisvgm fonts-noto-cjk)
+      texlive-fonts-recommended dvisvgm fonts-noto-cjk espeak-ng)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

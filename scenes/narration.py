@@ -1,0 +1,173 @@
+"""Narration: what the lecturer says while each beat of a scene plays.
+
+A scene declares ``NARRATION = {"en": {beat: text}, "zh": {beat: text}}`` beside its ``STRINGS`` and wraps
+each step of ``construct()`` in ``with self.beat("name", **fields):``. The text is a ``str.format``
+template: every number it states comes in through a field the scene computed with ``lib/`` (a test checks
+that the templates hold no digits of their own and that every stated number is drawn on screen).
+
+While a beat's narration plays, its animations run; the beat lasts max(animation time, speech time), so a
+long sentence is never cut (the scene waits for it) and a short one adds nothing. The voice that speaks is
+given to the scene by whoever renders it (the pipeline's worker); the scene only asks how long a text
+takes to say. With no voice (:class:`Silent`), beats keep their animation timing and the texts still
+become the deck's speaker notes.
+
+This module imports no Manim: the pipeline reads beat ids and texts from it too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+# Speech is followed by this much silence before the next beat may start speaking: a breath, so two
+# sentences in a row are not run together.
+PAUSE_AFTER = 0.35
+
+
+@dataclass(frozen=True)
+class Speech:
+    """One spoken text: its length in seconds and the audio file (None when nothing is heard)."""
+
+    duration: float
+    audio: str | None = None
+
+
+class Voice(Protocol):
+    """Turns a beat's text into speech (the pipeline's espeak, Piper, recorded and silent voices)."""
+
+    def speak(self, text: str, beat_id: str) -> Speech: ...
+
+
+class Silent:
+    """No audio: beats keep their animation timing."""
+
+    def speak(self, text: str, beat_id: str) -> Speech:
+        return Speech(0.0, None)
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """A storyboard entry's changes to a scene's narration, in one locale.
+
+    ``replace`` swaps a beat's text, ``append`` adds a sentence after it; ``off`` silences the entry.
+    """
+
+    off: bool = False
+    replace: dict[str, str] = field(default_factory=dict)
+    append: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_mapping(cls, data: dict | bool | None) -> Overrides:
+        """From the storyboard form: ``false``, or ``{beat: text, "beat+": appended text}``."""
+        if data is None or data is True:
+            return cls()
+        if data is False:
+            return cls(off=True)
+        replace = {k: v for k, v in data.items() if not k.endswith("+")}
+        append = {k[:-1]: v for k, v in data.items() if k.endswith("+")}
+        return cls(False, replace, append)
+
+
+@dataclass
+class BeatRecord:
+    """A beat as it played: where it sits in the clip and what was said."""
+
+    id: str  # the beat's name in the scene (``gates``)
+    slide: int  # index of the slide it belongs to (0 = before the first next_slide)
+    start: float  # seconds into the clip
+    end: float
+    text: str  # the narration, fields filled in ("" if this beat says nothing)
+    speech: float  # seconds of audio from ``start`` (0 if silent)
+    audio: str | None = None
+
+
+def narration_table(path: Path) -> dict[str, dict[str, str]]:
+    """The literal ``NARRATION = {...}`` of the scene class in ``path`` ({} if there is none)."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id == "NARRATION" for t in targets) and node.value:
+                try:
+                    value = ast.literal_eval(node.value)
+                except ValueError:
+                    return {}
+                return value if isinstance(value, dict) else {}
+    return {}
+
+
+def fill(template: str, fields: dict[str, object]) -> str:
+    """The template with its fields; a field the template names but the scene did not pass is an error."""
+    try:
+        return template.format(**fields)
+    except KeyError as e:
+        raise KeyError(f"narration names the field {e.args[0]!r}, which the beat does not pass") from None
+
+
+def template_fields(template: str) -> set[str]:
+    """The ``{names}`` a template uses."""
+    import string
+
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+# A number as a listener hears one: 42, -0.38, 1,792, 3.5e-4, 12 %, and not the digit of a name (S4, fp16).
+NUMBER = re.compile(r"(?<![\w.])[-−]?\d[\d,]*(?:\.\d+)?(?:[eE][-+]?\d+)?(?![\w])")
+
+
+def numbers_in(text: str) -> list[str]:
+    """The numbers ``text`` states, as written."""
+    return NUMBER.findall(text)
+
+
+def literal_numbers(template: str) -> list[str]:
+    """Numbers typed into a template outside its fields: the thing a scene must never do."""
+    import string
+
+    literal = "".join(lit for lit, _, _, _ in string.Formatter().parse(template))
+    return numbers_in(literal)
+
+
+def as_float(s: str) -> float:
+    return float(s.replace(",", "").replace("−", "-"))
+
+
+def unshown_numbers(text: str, drawn: list[str]) -> list[str]:
+    """The numbers ``text`` states that appear in none of the ``drawn`` strings (as numbers, so 0.50 and
+    0.5 agree but 0.5 and 0.51 do not)."""
+    seen: set[float] = set()
+    for s in drawn:
+        for n in numbers_in(s):
+            try:
+                seen.add(as_float(n))
+            except ValueError:
+                pass
+    out = []
+    for n in numbers_in(text):
+        try:
+            if as_float(n) not in seen:
+                out.append(n)
+        except ValueError:
+            out.append(n)
+    return out
+
+
+def width(text: str) -> int:
+    """Display width in columns: CJK and full-width characters count two (as caption rules count them)."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def reading_seconds(text: str, locale: str) -> float:
+    """How long a lecturer takes to say ``text`` at a calm pace: 2.6 words a second in English (~155 wpm),
+    4.5 characters a second in Chinese — the target length of a beat in the recording script."""
+    if locale == "zh":
+        cjk = sum(1 for c in text if width(c) == 2)
+        words = len(re.findall(r"[A-Za-z0-9.]+", text))
+        return cjk / 4.5 + words / 2.6
+    return len(text.split()) / 2.6
