@@ -49,3 +49,53 @@ def test_layout_check_catches_overlap_and_overflow():
     messages = " ".join(map(str, problems))
     assert "overlap" in messages and "leaves the frame" in messages
     assert len(problems) == 2
+
+
+# --- narration (scenes/narration.py): same beats in both locales, numbers only from fields, every number
+# said is drawn, every slide of a narrated scene has something said (its speaker notes) -----------------
+NARRATED_TOPICS = ("mamba.",)  # lectures whose scenes must narrate every slide
+
+
+def test_narration_tables_match_across_locales_and_hold_no_typed_numbers():
+    from scenes.narration import literal_numbers, template_fields
+
+    for sid, spec in REGISTRY.items():
+        table = spec.cls.NARRATION
+        if sid.startswith(NARRATED_TOPICS):
+            assert table["en"], f"{sid} has no narration"
+        assert set(table["en"]) == set(table["zh"]), (
+            f"{sid}: beats differ: {set(table['en']) ^ set(table['zh'])}"
+        )
+        for beat, en in table["en"].items():
+            zh = table["zh"][beat]
+            assert template_fields(en) == template_fields(zh), f"{sid}.{beat}: en and zh use different fields"
+            for loc, text in (("en", en), ("zh", zh)):
+                assert not literal_numbers(text), (
+                    f"{sid}.{beat} ({loc}) types a number: {literal_numbers(text)}"
+                )
+        if any(table.values()):  # storyboards' overrides are checked against the table read from the source
+            assert spec.narration() == table, f"{sid}: NARRATION must be a literal dict (read without importing)"
+
+
+@pytest.mark.parametrize(
+    ("scene_id", "params", "locale"),
+    CASES,
+    ids=[f"{s}-{loc}-{'defaults' if p is None else 'example'}" for s, p, loc in CASES],
+)
+def test_scene_narration(fast_run, scene_id, params, locale):
+    from scenes.narration import unshown_numbers
+
+    scene, _ = fast_run(scene_id, params, locale)
+    table = type(scene).NARRATION[locale]
+    played = [b.id for b in scene.beats]
+    assert len(played) == len(set(played)), f"a beat plays twice: {played}"
+    assert set(table) <= set(played), f"narration never played: {set(table) - set(played)}"
+    drawn = [s for p in scene.pictures for s in p.strings]
+    for b in scene.beats:
+        assert not unshown_numbers(b.text, drawn), (
+            f"{b.id} says {unshown_numbers(b.text, drawn)}, never drawn"
+        )
+    if scene_id.startswith(NARRATED_TOPICS):
+        slides = {b.slide for b in scene.beats if b.text}
+        silent = set(range(scene.pause_count)) - slides
+        assert not silent, f"slides without narration (no speaker notes): {sorted(silent)}"
