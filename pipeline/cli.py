@@ -253,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         voice=args.voice,
     )
     from pipeline.plan import voice_of
-    from pipeline.voices import VoiceError, identity
+    from pipeline.voice_spec import VoiceError, identity
 
     try:
         identity(voice_of(board, settings), settings.locale)  # a missing model or folder: one line, exit 2

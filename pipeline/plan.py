@@ -13,7 +13,7 @@ from pipeline.cache import ClipCache
 from pipeline.jobs import ClipMeta, Job
 from pipeline.plugins import source_roots
 from pipeline.storyboard import Storyboard
-from pipeline.voices import VoiceSpec, identity, parse
+from pipeline.voice_spec import VoiceSpec, identity, parse
 
 DEFAULT_VOICE = "espeak"
 

@@ -193,7 +193,7 @@ def parse_storyboard(path: Path) -> Storyboard:
 
 def _check_voice(doc: YamlDocument) -> list[Problem]:
     """The ``voice:`` value's form (espeak, none, piper:MODEL, recorded:DIR); its files are checked later."""
-    from pipeline.voices import VoiceError, parse
+    from pipeline.voice_spec import VoiceError, parse
 
     raw = doc.data.get("voice")
     if not isinstance(raw, str):

@@ -106,6 +106,10 @@ def test_the_real_key_covers_the_renderer_and_not_the_orchestration():
         "pipeline.fsutil",
         "scenes",
         "scenes.registry",
+        # narration: the beats' timing and the voice track (the voice's parsing and identity are not here)
+        "scenes.narration",
+        "pipeline.voices",
+        "pipeline.audio",
     }
     orchestration = {
         "pipeline.storyboard",
