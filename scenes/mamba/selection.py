@@ -70,6 +70,47 @@ class Selection(LectureScene):
         },
     }
 
+    # What the lecturer says per beat; every number comes in through a field drawn on screen.
+    NARRATION = {
+        "en": {
+            "formulas": "Selection means the token sets the step. From each token's vector, Mamba computes "
+            "three things: the step size Delta, through a softplus so that it stays positive, and the "
+            "vectors B and C, which write into the state and read it out.",
+            "maps": "Here they are for every token of the input. Each row is a token; the columns are the "
+            "channels for Delta and the state entries for B and C. In a fixed state-space model these "
+            "would be the same on every row.",
+            "delta": "Now follow channel {d} and state entry {n}, where A is {a}. The step turns into two "
+            "factors: A bar, the part of the state that is kept, and B bar, the part of the token that is "
+            "let in. The first row shows Delta for each token.",
+            "factors": "Below it, the two factors. A is negative, so a larger step keeps less of the old "
+            "state and lets more of the token in.",
+            "most": 'The token "{tok}" gets the largest step, Delta {delta}. It keeps only {keep} of the '
+            "state and lets in {gain}: this token gets into the memory.",
+            "least": 'The token "{tok}" gets the smallest step, Delta {delta}. It keeps {keep} of the '
+            "state and lets in only {gain}: the model all but ignores it.",
+            "lti": "Compare a time-invariant model, with one fixed step of {delta} for every token. Every "
+            "token then keeps {keep} and lets in {gain}, whatever it says.",
+            "lti_note": "Such a model cannot choose what to remember. Selection is what lets Mamba keep "
+            "the tokens that matter and skip the rest.",
+        },
+        "zh": {
+            "formulas": "选择机制的意思是：由 token 决定步长。Mamba 从每个 token 的向量算出三样东西："
+            "步长 Delta，经过 softplus 保证它是正数；还有向量 B 和 C，分别负责写入状态和读出状态。",
+            "maps": "这里是输入中每个 token 的结果。每一行是一个 token，列对 Delta 来说是通道，"
+            "对 B 和 C 来说是状态分量。如果是固定的状态空间模型，每一行都会一模一样。",
+            "delta": "现在只看第 {d} 个通道和第 {n} 个状态分量，这里 A 等于 {a}。步长变成两个系数："
+            "A bar 是状态保留下来的比例，B bar 是 token 写入的比例。第一行是每个 token 的 Delta。",
+            "factors": "下面是这两个系数。A 是负数，所以步长越大，旧状态保留得越少，token 写入得越多。",
+            "most": "“{tok}”这个 token 的步长最大，Delta 是 {delta}。它只保留 {keep} 的状态，写入 {gain}："
+            "这个 token 进入了记忆。",
+            "least": "“{tok}”这个 token 的步长最小，Delta 是 {delta}。它保留 {keep} 的状态，只写入 {gain}："
+            "模型几乎忽略了它。",
+            "lti": "对比一下时不变模型：所有 token 用同一个固定步长 {delta}。不管 token 说了什么，"
+            "每个都保留 {keep}、写入 {gain}。",
+            "lti_note": "这样的模型没法选择记住什么。正是选择机制让 Mamba 留下重要的 token，跳过其余的。",
+        },
+    }
+
     def construct(self) -> None:
         self.compute()
         self.show_projections()
@@ -113,12 +154,14 @@ class Selection(LectureScene):
         fit_width(table)
         table.move_to([0, (self.header.get_bottom()[1] + SAFE.bottom + note.height) / 2, 0])
         note.next_to(table, DOWN, buff=theme.BUFF).set_x(0)
-        self.play(fade_in(self.header), fade_in(maps[0].row_labels))
-        self.play(LaggedStart(*[Write(f) for f in formulas], lag_ratio=0.4), run_time=2)
-        self.wait(1.0)
-        self.play(LaggedStart(*[fade_in(mp) for mp in maps], lag_ratio=0.3))
-        self.play(fade_in(note))
-        self.wait(2.0)
+        with self.beat("formulas"):
+            self.play(fade_in(self.header), fade_in(maps[0].row_labels))
+            self.play(LaggedStart(*[Write(f) for f in formulas], lag_ratio=0.4), run_time=2)
+            self.wait(1.0)
+        with self.beat("maps"):
+            self.play(LaggedStart(*[fade_in(mp) for mp in maps], lag_ratio=0.3))
+            self.play(fade_in(note))
+            self.wait(2.0)
         self.next_slide()
         self.play(fade_out(VGroup(table, note)))
 
@@ -135,18 +178,20 @@ class Selection(LectureScene):
         )
         return b.shift(np.array([self.xs[0] - b.bar(0).get_x(), y - b.baseline(), 0.0]))
 
+    def gate_fields(self, k: int) -> dict[str, str]:
+        """Token ``k``'s name, Δ, keep and let-in as drawn (the caption and the narration share them)."""
+        g = self.g
+        return {
+            "tok": self.m.tokens[k],
+            "delta": numbers.fixed(g.delta[k], 2),
+            "keep": numbers.fixed(g.keep[k], 2),
+            "gain": numbers.fixed(g.let_in[k], 2),
+        }
+
     def gate_line(self, key: str, k: int, color) -> VGroup:
         """ "token": Δ → keeps …, lets in …, tagged with (token index, Δ, keep, let in)."""
         g = self.g
-        line = self.text(
-            key,
-            size=theme.LABEL,
-            color=color,
-            tok=self.m.tokens[k],
-            delta=numbers.fixed(g.delta[k], 2),
-            keep=numbers.fixed(g.keep[k], 2),
-            gain=numbers.fixed(g.let_in[k], 2),
-        )
+        line = self.text(key, size=theme.LABEL, color=color, **self.gate_fields(k))
         return tag(line, key, (k, g.delta[k], g.keep[k], g.let_in[k]))
 
     def show_gates(self) -> None:
@@ -216,13 +261,15 @@ class Selection(LectureScene):
         )
         for lab, y in zip(labels, self.rows_y, strict=True):
             to_safe(lab.set_y(y + self.bar_h / 2), LEFT)
-        self.play(Write(formula), fade_in(which))
-        self.play(fade_in(toks), fade_in(*labels), fade_in(bases))
-        self.play(bars[0].grow())
-        self.wait(1.0)
-        self.play(fade_in(bars[1]))
-        self.play(fade_in(bars[2]))
-        self.wait(2.0)
+        with self.beat("delta", d=p.channel + 1, n=p.state + 1, a=numbers.fixed(g.A, 0)):
+            self.play(Write(formula), fade_in(which))
+            self.play(fade_in(toks), fade_in(*labels), fade_in(bases))
+            self.play(bars[0].grow())
+            self.wait(1.0)
+        with self.beat("factors"):
+            self.play(fade_in(bars[1]))
+            self.play(fade_in(bars[2]))
+            self.wait(2.0)
         self.next_slide()
 
         boxes = VGroup(
@@ -231,24 +278,28 @@ class Selection(LectureScene):
                 for k, c in ((g.most, theme.ACCENT), (g.least, theme.STATE))
             ]
         )
-        self.play(fade_in(boxes[0]), fade_in(self.lines[0]))
-        self.wait(1.0)
-        self.play(fade_in(boxes[1]), fade_in(self.lines[1]))
-        self.wait(2.0)
+        with self.beat("most", **self.gate_fields(g.most)):
+            self.play(fade_in(boxes[0]), fade_in(self.lines[0]))
+            self.wait(1.0)
+        with self.beat("least", **self.gate_fields(g.least)):
+            self.play(fade_in(boxes[1]), fade_in(self.lines[1]))
+            self.wait(2.0)
         self.next_slide()
         self.bars, self.boxes = bars, boxes
+
+    def lti_fields(self) -> dict[str, str]:
+        """The LTI twin's one Δ, keep and let-in as drawn (the caption and the narration share them)."""
+        g = self.g
+        return {
+            "delta": numbers.fixed(g.lti_delta, 2),
+            "keep": numbers.fixed(g.lti_keep, 2),
+            "gain": numbers.fixed(g.lti_let_in, 2),
+        }
 
     def lti_lines(self) -> VGroup:
         """The LTI caption at the bottom: one Δ, keep and let-in for every token (tagged), and the moral."""
         g = self.g
-        lti = self.text(
-            "lti",
-            size=theme.LABEL,
-            color=theme.FG,
-            delta=numbers.fixed(g.lti_delta, 2),
-            keep=numbers.fixed(g.lti_keep, 2),
-            gain=numbers.fixed(g.lti_let_in, 2),
-        )
+        lti = self.text("lti", size=theme.LABEL, color=theme.FG, **self.lti_fields())
         tag(lti, "lti", (g.lti_delta, g.lti_keep, g.lti_let_in))
         note = self.text("lti_note", size=theme.LABEL, color=theme.ACCENT)
         return to_safe(fit_width(column([lti, note], buff=theme.BUFF_SMALL)), DOWN).set_x(0)
@@ -266,9 +317,13 @@ class Selection(LectureScene):
         ]
         lti, note = self.lti_caption
         self.play(fade_out(self.boxes), fade_out(self.lines))
-        self.play(*[ReplacementTransform(o, n) for o, n in zip(self.bars, new, strict=True)], run_time=1.5)
-        self.wait(1.0)
-        self.play(fade_in(lti))
-        self.wait(1.0)
-        self.play(fade_in(note))
-        self.wait(2.5)
+        with self.beat("lti", **self.lti_fields()):
+            self.play(
+                *[ReplacementTransform(o, n) for o, n in zip(self.bars, new, strict=True)], run_time=1.5
+            )
+            self.wait(1.0)
+            self.play(fade_in(lti))
+            self.wait(1.0)
+        with self.beat("lti_note"):
+            self.play(fade_in(note))
+            self.wait(2.5)
