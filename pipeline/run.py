@@ -79,12 +79,6 @@ def run_storyboard(
         video = _step("stitching", lambda: _assemble(plan, metas, results, out_dir), out_dir, errors)
         if video and any(b.text for m in metas for b in m.beats):
             subs = _step("captions", lambda: _captions(plan, metas, out_dir), out_dir, errors)
-        missing = [b for m in metas for b in m.missing_recordings]
-        if missing:
-            notes.append(
-                f"recorded voice: {len(missing)} beat{'s' if len(missing) != 1 else ''} without a recording "
-                f"(silence of the scripted length instead): {', '.join(missing)}"
-            )
         if video and opts.preview:
             sheet = _step("preview", lambda: _preview(plan, metas, out_dir), out_dir, errors)
             notes += [f"contact sheet: {sheet}"] if sheet else []
@@ -95,6 +89,12 @@ def run_storyboard(
         missing = sum(1 for m in found if not m)
         notes.append(f"video not stitched: {missing} entr{'y' if missing == 1 else 'ies'} not rendered")
 
+    missing = [b for m in found if m is not None for b in m.missing_recordings]
+    if missing:
+        notes.append(
+            f"recorded voice: {len(missing)} beat{'s' if len(missing) != 1 else ''} without a recording "
+            f"(silence of the scripted length instead): {', '.join(missing)}"
+        )
     report = {
         "storyboard": str(board.path),
         "quality": settings.quality,
