@@ -254,7 +254,13 @@ def test_a_failing_slide_export_ends_with_one_line_and_a_report(tmp_path, one_cl
     from pipeline.storyboard import parse_storyboard
 
     board, _ = one_clip
-    refuse = lambda cmd, **kw: subprocess.CompletedProcess(cmd, 1, "", "convert: no space left on device")
+    real_run = subprocess.run
+
+    def refuse(cmd, **kw):  # only manim-slides fails: ffprobe and espeak-ng share the subprocess module
+        if "manim_slides" in cmd:
+            return subprocess.CompletedProcess(cmd, 1, "", "convert: no space left on device")
+        return real_run(cmd, **kw)
+
     monkeypatch.setattr(pipeline.slides.subprocess, "run", refuse)
     out = tmp_path / "out"
     settings = Settings(out, out / ".cache" / "clips", tmp_path / "slides", "low", "en")
