@@ -306,3 +306,24 @@ def test_bad_voices_and_beats_end_with_one_line(tmp_path, voice, narration, expe
     assert expect in proc.stderr and "Traceback" not in proc.stderr
     assert len([ln for ln in proc.stderr.splitlines() if expect in ln]) == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_piper_voice_speaks_with_a_model_file(tmp_path):
+    """piper-tts runs for real on a stand-in model (tests/pipeline/piper/tiny_voice.py): loaded from the
+    file, phonemised by Piper's espeak, synthesised by onnxruntime, normalised and laid out like any voice."""
+    from tests.pipeline.piper.tiny_voice import HOP, RATE, build
+
+    model = build(tmp_path)
+    board = write_board(tmp_path / "spoken.yaml", f"voice: piper:{model.name}")  # relative to the board
+    proc = render(board, tmp_path / "out")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    key = json.loads((tmp_path / "out" / "spoken" / "last_run.json").read_text())["entries"][0]["key"]
+    beats = json.loads((tmp_path / "out" / ".cache" / "clips" / key / "meta.json").read_text())["beats"]
+    for b in beats:
+        if b["text"]:
+            # one HOP of samples per phoneme id: at least one id per letter spoken
+            letters = sum(c.isalpha() for c in b["text"])
+            assert b["speech"] >= letters * HOP / RATE * 0.5, b
+    clip = tmp_path / "out" / "spoken" / "clips" / "e01_fixture_spoken.mp4"
+    intro = next(b for b in beats if b["id"] == "intro")
+    assert _mean_volume(clip, intro["start"] + 0.1, intro["speech"] - 0.2) > -30
