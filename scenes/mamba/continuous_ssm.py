@@ -90,6 +90,42 @@ class ContinuousSSM(LectureScene):
         },
     }
 
+    # What the lecturer says per beat; every number comes in through a field the scene computed.
+    NARRATION = {
+        "en": {
+            "system": "This is the continuous state-space model. The input x of t drives a hidden state h "
+            "of t through B, the matrix A decides how the state evolves on its own, and C reads the state "
+            "out as the output y of t. Here is a small example with concrete matrices.",
+            "eigenvalues": "What matters most about A is its eigenvalues. Every one of them has a negative "
+            "real part; the largest is {re_max}. So the system is stable: left alone, the state decays, and "
+            "the model slowly forgets its past.",
+            "input": "Now the input, built from sine waves: its curve is on top, its formula on the right. "
+            "It enters the state through B.",
+            "response": "As the marker sweeps through time, each component of the state follows the input, "
+            "filtered by the dynamics of A. The output y is simply C times the state: one fixed weighted "
+            "sum of these curves.",
+            "exact": "None of this needed a step size. The state has an exact solution: e to the t A times "
+            "the initial state, plus an integral over the input. A sine wave is itself the solution of a "
+            "linear system, so we add it to the state, and one matrix exponential gives h at any time we "
+            "like.",
+            "end": "At t = {t}, the state and the output are read straight off that exact solution: y is "
+            "{y}. These are the numbers every discretisation will try to match.",
+        },
+        "zh": {
+            "system": "这是连续状态空间模型。输入 x(t) 经过 B 驱动隐藏状态 h(t)，矩阵 A "
+            "决定状态自身如何演化，C 再把状态读出来，得到输出 y(t)。这里是一个带具体矩阵的小例子。",
+            "eigenvalues": "A 最关键的是它的特征值。它们的实部全都是负的，最大的一个是 {re_max}。"
+            "所以系统是稳定的：没有输入时状态会衰减，模型会慢慢遗忘过去。",
+            "input": "再看输入，它由正弦波组成：曲线画在最上面，公式写在右边。它通过 B 进入状态。",
+            "response": "时间标记向右扫过，状态的每个分量都跟着输入变化，只是经过了 A 的动力学的过滤。输出 "
+            "y 就是 C 乘以状态，也就是这几条曲线的一个固定加权和。",
+            "exact": "这一切都不需要步长。状态有精确解：e 的 tA 次方乘以初始状态，再加上对输入的积分。"
+            "正弦波本身也是某个线性系统的解，把它并入状态，一次矩阵指数就能得到任意时刻的 h。",
+            "end": "在 t = {t} 时，状态和输出直接取自这个精确解：y 等于 {y}。后面的各种离散化方法，"
+            "都要尽量逼近这些数。",
+        },
+    }
+
     def construct(self) -> None:
         self.compute()
         self.build_plots()
@@ -224,11 +260,13 @@ class ContinuousSSM(LectureScene):
         below(mats, eq, buff=theme.BUFF_LARGE, align="center")
         below(eig, mats, buff=theme.BUFF_LARGE, align="center")
         below(stable, eig, buff=theme.BUFF_SMALL, align="center")
-        self.play(FadeIn(header))
-        self.play(Write(eq), run_time=1.5)
-        self.play(LaggedStart(*[FadeIn(m, shift=0.2 * UP) for m in self.abc], lag_ratio=0.4))
-        self.play(FadeIn(eig), FadeIn(stable))
-        self.wait(1.0)
+        with self.beat("system"):
+            self.play(FadeIn(header))
+            self.play(Write(eq), run_time=1.5)
+            self.play(LaggedStart(*[FadeIn(m, shift=0.2 * UP) for m in self.abc], lag_ratio=0.4))
+        with self.beat("eigenvalues", re_max=numbers.fixed(float(np.max(self.sys.eigenvalues.real)), 2)):
+            self.play(FadeIn(eig), FadeIn(stable))
+            self.wait(1.0)
         self.next_slide()
         # shrink the system into the right column, where it stays while the signals are drawn
         small = column([e.copy() for e in eq], buff=theme.BUFF_SMALL).scale(0.8)
@@ -257,9 +295,10 @@ class ContinuousSSM(LectureScene):
             lines.append(formula(r"\quad", *terms[2], **style))
         self.x_formula = column(lines, buff=theme.BUFF_TIGHT)
         self._in_column(self.x_formula, self.mats)
-        self.play(fade_in(self.px), FadeIn(self.labels[0]))
-        self.play(self.x_curve.grow(), Write(self.x_formula), run_time=2.5)
-        self.wait(1.5)
+        with self.beat("input"):
+            self.play(fade_in(self.px), FadeIn(self.labels[0]))
+            self.play(self.x_curve.grow(), Write(self.x_formula), run_time=2.5)
+            self.wait(1.5)
         self.next_slide()
 
     def show_response(self) -> None:
@@ -290,20 +329,21 @@ class ContinuousSSM(LectureScene):
             pin = Dot(radius=0.06, color=c)
             pin.add_updater(lambda d, pl=plot, v=vals: d.move_to(pl.c2p(now(), np.interp(now(), tr.t, v))))
             pins.add(tag_located(pin, key, lambda m, pl=plot: pl.p2c(m.get_center()), index))
-        self.play(fade_in(self.ph), fade_in(self.py), FadeIn(self.labels[1:]), FadeIn(leg))
-        self.add(marker, pins)
-        self.play(
-            tt.animate.set_value(self.params.duration),
-            *[c.grow() for c in h_curves],
-            y_curve.grow(),
-            run_time=10.0,
-            rate_func=linear,
-        )
-        marker.clear_updaters()
-        for pin in pins:
-            pin.clear_updaters()
-        self.pins = pins
-        self.wait(0.5)
+        with self.beat("response"):
+            self.play(fade_in(self.ph), fade_in(self.py), FadeIn(self.labels[1:]), FadeIn(leg))
+            self.add(marker, pins)
+            self.play(
+                tt.animate.set_value(self.params.duration),
+                *[c.grow() for c in h_curves],
+                y_curve.grow(),
+                run_time=10.0,
+                rate_func=linear,
+            )
+            marker.clear_updaters()
+            for pin in pins:
+                pin.clear_updaters()
+            self.pins = pins
+            self.wait(0.5)
         self.next_slide()
 
     def show_exact(self) -> None:
@@ -335,8 +375,10 @@ class ContinuousSSM(LectureScene):
         col = column([head, sol, note, end], buff=theme.BUFF)
         self._in_column(col, self.eq)
         self.play(FadeOut(VGroup(self.mats, self.x_formula, self.leg)))
-        self.play(FadeIn(head), Write(sol), run_time=1.5)
-        self.play(FadeIn(note))
-        self.wait(1.5)
-        self.play(FadeIn(end), *[p.animate.scale(1.6) for p in self.pins])
-        self.wait(2.0)
+        with self.beat("exact"):
+            self.play(FadeIn(head), Write(sol), run_time=1.5)
+            self.play(FadeIn(note))
+            self.wait(1.5)
+        with self.beat("end", t=numbers.fixed(T, 0), y=numbers.fixed(float(self.traj.y[-1]), 2)):
+            self.play(FadeIn(end), *[p.animate.scale(1.6) for p in self.pins])
+            self.wait(2.0)
