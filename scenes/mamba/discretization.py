@@ -74,6 +74,48 @@ class Discretization(LectureScene):
         },
     }
 
+    # What the lecturer says per beat; every number comes in through a field the scene computed.
+    NARRATION = {
+        "en": {
+            "recurrence": "A computer cannot follow a continuous curve; it takes steps. Discretisation "
+            "turns the differential equation into a recurrence: the new state is A bar times the previous "
+            "state, plus B bar times the input, with a step size Δ.",
+            "methods": "Three classic rules give A bar and B bar. Zero-order hold uses the matrix "
+            "exponential, bilinear averages the two ends of each step, and forward Euler takes one straight "
+            "step along the slope. With Δ = {delta}, they give three different pairs.",
+            "exact_curve": "The white curve is the exact output of the continuous system, a damped "
+            "oscillator, driven by an input that is switched on for the first half and then off.",
+            "compared": "Now the three recurrences, one dot per step. Zero-order hold lands exactly on the "
+            "curve: when the input is held over each step, it is exact. Bilinear is off by at most "
+            "{err_bilinear}, forward Euler by up to {err_euler}.",
+            "memory": "Now the other role of Δ. Take one channel with a negative a. Then A bar is e to the "
+            "minus Δ, the share of the old state that is kept, and B bar is what is left over, the share of "
+            "the new input that comes in.",
+            "keep": "With a small Δ of {d_small}, the channel keeps {keep_small} percent of its state and "
+            "lets in only {in_small} percent of the input: it remembers. With a large Δ of {d_large}, it "
+            "keeps {keep_large} percent and lets in {in_large} percent: it resets to the input.",
+            "pulse": "Feed in a short pulse. With the small Δ, the state builds up slowly and fades slowly, "
+            "holding on to the pulse long after it ends. With the large Δ, it jumps to the input and "
+            "forgets it as soon as the pulse stops. Selection will turn exactly this knob, token by token.",
+        },
+        "zh": {
+            "recurrence": "计算机没法沿着连续曲线走，只能一步一步地算。离散化把微分方程变成递推：新状态等于 "
+            "A bar 乘以上一步的状态，加上 B bar 乘以输入，步长是 Δ。",
+            "methods": "有三种经典方法给出 A bar 和 B bar：零阶保持用矩阵指数，双线性取每一步两端的平均，"
+            "前向欧拉沿着斜率直接走一步。Δ = {delta} 时，三种方法给出三组不同的矩阵。",
+            "exact_curve": "白色曲线是连续系统的精确输出。这是一个阻尼振子，输入在前一半时间打开，之后关闭。",
+            "compared": "再看三种递推，每一步一个点。零阶保持正好落在曲线上：输入在每一步内保持不变时，"
+            "它是精确的。双线性的最大误差是 {err_bilinear}，前向欧拉是 {err_euler}。",
+            "memory": "再看 Δ 的另一个作用。取一个通道，a 为负数。这时 A bar 等于 e 的负 Δ 次方，"
+            "是旧状态保留下来的比例；B bar 是剩下的部分，也就是新输入进来的比例。",
+            "keep": "小步长 Δ = {d_small} 时，这个通道保留 {keep_small}% 的状态，只接收 {in_small}% 的输入："
+            "它记住了过去。大步长 Δ = {d_large} 时，只保留 {keep_large}%，却接收 {in_large}%："
+            "它被重置成当前的输入。",
+            "pulse": "输入一个短脉冲。小 Δ 时，状态慢慢积累、慢慢衰减，脉冲结束很久之后还留着它的痕迹。大 Δ "
+            "时，状态立刻跟上输入，脉冲一停就把它忘了。选择机制调的正是这个旋钮，而且每个 token 各调各的。",
+        },
+    }
+
     FORMULAS = {
         "zoh": (r"\bar A = e^{\Delta A}", r"\bar B = (\Delta A)^{-1}(e^{\Delta A} - I)\,\Delta B"),
         "bilinear": (
@@ -139,10 +181,12 @@ class Discretization(LectureScene):
         delta = self.params.delta
         note = self.text("input_note", size=theme.SMALL, color=theme.MUTED, delta=numbers.fixed(delta, 2))
         to_safe(tag(note, "delta", delta), DOWN)
-        self.play(FadeIn(header))
-        self.play(Write(cont))
-        self.play(LaggedStart(*[FadeIn(c, shift=0.2 * UP) for c in columns], lag_ratio=0.3))
-        self.play(FadeIn(note))
+        with self.beat("recurrence"):
+            self.play(FadeIn(header))
+            self.play(Write(cont))
+        with self.beat("methods", delta=numbers.fixed(delta, 2)):
+            self.play(LaggedStart(*[FadeIn(c, shift=0.2 * UP) for c in columns], lag_ratio=0.3))
+            self.play(FadeIn(note))
         self.next_slide()
         self.play(FadeOut(VGroup(cont, columns, note)))
         self.header = header
@@ -201,11 +245,17 @@ class Discretization(LectureScene):
         side.next_to(plot, RIGHT, buff=theme.BUFF_LARGE).align_to(plot, UP)
         exact = self.text("zoh_exact", size=theme.SMALL, color=theme.METHOD["zoh"])
         below(exact, plot, buff=theme.BUFF)
-        self.play(Create(plot))
-        self.play(curve.grow(), FadeIn(leg[0]), run_time=1.5)
-        for k, m in enumerate(METHODS):
-            self.play(FadeIn(marks[m]), FadeIn(leg[k + 1]), FadeIn(errs[k]), run_time=0.8)
-        self.play(FadeIn(exact))
+        with self.beat("exact_curve"):
+            self.play(Create(plot))
+            self.play(curve.grow(), FadeIn(leg[0]), run_time=1.5)
+        with self.beat(
+            "compared",
+            err_bilinear=numbers.fixed(self.err["bilinear"], 3),
+            err_euler=numbers.fixed(self.err["euler"], 3),
+        ):
+            for k, m in enumerate(METHODS):
+                self.play(FadeIn(marks[m]), FadeIn(leg[k + 1]), FadeIn(errs[k]), run_time=0.8)
+            self.play(FadeIn(exact))
         self.next_slide()
         self.play(FadeOut(VGroup(plot, curve, *marks.values(), side, exact)))
 
@@ -244,10 +294,22 @@ class Discretization(LectureScene):
             curves.add(VGroup(line, plot.scatter(steps, h, colors[d], key=key, radius=0.05)))
         xl = self.text("x_label", size=theme.SMALL, color=theme.INPUT)
         xl.next_to(plot.c2p(1, 1), UP, buff=theme.BUFF_SMALL)
-        self.play(FadeIn(head), Write(eq))
-        self.play(FadeIn(rows[0]))
-        self.play(FadeIn(rows[1]))
-        self.play(Create(plot), FadeIn(bars), FadeIn(xl))
-        self.play(Create(curves[0]), run_time=1.2)
-        self.play(Create(curves[1]), run_time=1.2)
-        self.wait(1.0)
+        (a_s, b_s, _), (a_l, b_l, _) = self.memory[p.delta_small], self.memory[p.delta_large]
+        with self.beat("memory"):
+            self.play(FadeIn(head), Write(eq))
+        with self.beat(
+            "keep",
+            d_small=numbers.fixed(p.delta_small, 2),
+            keep_small=numbers.fixed(100 * a_s, 1),
+            in_small=numbers.fixed(100 * b_s, 1),
+            d_large=numbers.fixed(p.delta_large, 2),
+            keep_large=numbers.fixed(100 * a_l, 1),
+            in_large=numbers.fixed(100 * b_l, 1),
+        ):
+            self.play(FadeIn(rows[0]))
+            self.play(FadeIn(rows[1]))
+        with self.beat("pulse"):
+            self.play(Create(plot), FadeIn(bars), FadeIn(xl))
+            self.play(Create(curves[0]), run_time=1.2)
+            self.play(Create(curves[1]), run_time=1.2)
+            self.wait(1.0)
