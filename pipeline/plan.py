@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pipeline.cache import ClipCache
 from pipeline.jobs import ClipMeta, Job
@@ -134,7 +135,7 @@ def voice_of(board: Storyboard, settings: Settings) -> VoiceSpec:
     return parse(DEFAULT_VOICE)
 
 
-def narration_overrides(board: Storyboard, raw: bool | dict[str, str] | None, locale: str) -> dict:
+def narration_overrides(board: Storyboard, raw: bool | dict[str, str] | None, locale: str) -> dict[str, Any]:
     """A job's ``narration`` field: {"off": True} when silenced, the entry's replace/append texts when it
     is rendered in the storyboard's own locale (they are written in it), else {} (the scene's own)."""
     if not board.narration or raw is False:

@@ -89,11 +89,12 @@ def run_storyboard(
         missing = sum(1 for m in found if not m)
         notes.append(f"video not stitched: {missing} entr{'y' if missing == 1 else 'ies'} not rendered")
 
-    missing = [b for m in found if m is not None for b in m.missing_recordings]
-    if missing:
+    unrecorded = [b for m in found if m is not None for b in m.missing_recordings]
+    if unrecorded:
+        n = len(unrecorded)
         notes.append(
-            f"recorded voice: {len(missing)} beat{'s' if len(missing) != 1 else ''} without a recording "
-            f"(silence of the scripted length instead): {', '.join(missing)}"
+            f"recorded voice: {n} beat{'s' if n != 1 else ''} without a recording "
+            f"(silence of the scripted length instead): {', '.join(unrecorded)}"
         )
     report = {
         "storyboard": str(board.path),

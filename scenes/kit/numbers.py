@@ -98,7 +98,7 @@ def _group(digits_str: str, tex: bool) -> str:
     body = digits_str.lstrip("-")
     whole, _, frac = body.partition(".")
     sep = "{,}" if tex else ","
-    groups = []
+    groups: list[str] = []
     while len(whole) > 3:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]
