@@ -91,9 +91,9 @@ def run_storyboard(
 
     unrecorded = [b for m in found if m is not None for b in m.missing_recordings]
     if unrecorded:
-        n = len(unrecorded)
+        count = len(unrecorded)
         notes.append(
-            f"recorded voice: {n} beat{'s' if n != 1 else ''} without a recording "
+            f"recorded voice: {count} beat{'s' if count != 1 else ''} without a recording "
             f"(silence of the scripted length instead): {', '.join(unrecorded)}"
         )
     report = {
