@@ -94,6 +94,55 @@ class TwoViews(LectureScene):
         },
     }
 
+    # What the lecturer says per beat; every number comes in through a field the scene computed.
+    NARRATION = {
+        "en": {
+            "system": "Take one small linear time-invariant SSM, discretised with zero-order hold at Δ = "
+            "{delta}. These are its A bar, B bar and C. We will compute its outputs in two quite different "
+            "ways, and get the same numbers.",
+            "input": "Here is an input sequence of {L} values, one per step.",
+            "recurrence": "View one, the recurrence. At each step, the state is multiplied by A bar, the "
+            "new input comes in through B bar, and C reads out y. One step at a time, the state carries "
+            "everything the model remembers.",
+            "kernel": "View two: unroll the recurrence. Each output is a weighted sum of all the inputs so "
+            "far, and the weights are one fixed kernel, K bar: C B bar, then C A bar B bar, then C A bar "
+            "squared B bar, and so on. Its first entry, C B bar, is {k0}.",
+            "flip": "To compute the last output, flip the kernel, so that its first entry sits under the "
+            "newest input.",
+            "dot": "Multiply each kernel entry by the input above it, and add up the products. That gives "
+            "{y_last}, the same as the last output of the recurrence.",
+            "slide": "Slide the flipped kernel along, and every output is one dot product. No state is "
+            "carried from step to step, so all the outputs can be computed at once, in parallel.",
+            "agree": "Both views give the same outputs. The largest difference between them is only "
+            "rounding error, in the last digits of double precision.",
+            "lti": "This works because the system is the same at every step: linear and time-invariant. "
+            "Each output is a sum over the past inputs, each weighted by C times a power of A bar times B "
+            "bar, and those weights are the kernel.",
+            "select": "Selection breaks this. In Mamba, A bar, B bar and C change with the input at every "
+            "step, so there is no single kernel to convolve with. That is why Mamba computes the "
+            "recurrence, with a fast parallel scan.",
+        },
+        "zh": {
+            "system": "取一个小小的线性时不变 SSM，用零阶保持离散化，步长 Δ = {delta}。这是它的 A bar、B "
+            "bar 和 C。下面用两种截然不同的方法计算它的输出，结果却一模一样。",
+            "input": "这是输入序列，一共 {L} 个数，每一步一个。",
+            "recurrence": "视角一：递推。每一步，状态先乘以 A bar，新输入经过 B bar 加进来，再由 C 读出 y。"
+            "就这样一步一步地算，状态里装着模型记住的全部过去。",
+            "kernel": "视角二：把递推展开。每个输出都是之前所有输入的加权和，权重构成一个固定的卷积核 K "
+            "bar：C B bar，C A bar B bar，C A bar 平方 B bar，依此类推。它的第一项 C B bar 是 {k0}。",
+            "flip": "要算最后一个输出，先把卷积核翻转过来，让它的第一项对准最新的输入。",
+            "dot": "每一项乘以上方对应的输入，再把乘积加起来，得到 {y_last}，"
+            "和递推算出的最后一个输出完全相同。",
+            "slide": "把翻转后的卷积核逐步滑动，每个输出都是一次点积。步与步之间不需要传递状态，"
+            "所以所有输出可以同时并行计算。",
+            "agree": "两种视角给出同样的输出。它们之间的最大差值，只是双精度浮点数最后几位的舍入误差。",
+            "lti": "之所以成立，是因为系统在每一步都完全相同，也就是线性时不变。"
+            "每个输出都是过去输入的加权和，权重是 C 乘以 A bar 的幂再乘以 B bar，这些权重就是卷积核。",
+            "select": "选择机制打破了这一点。在 Mamba 里，A bar、B bar 和 C 每一步都随输入变化，"
+            "不再有单一的卷积核可用。所以 Mamba 直接计算递推，并用快速的并行扫描来实现。",
+        },
+    }
+
     def construct(self) -> None:
         self.compute()
         self.show_system()
@@ -203,18 +252,20 @@ class TwoViews(LectureScene):
         x_row = self.seq_row(self.x, "x", theme.INPUT, self.row_y("x"), digits=1)
         x_lab = self.word_label("input", "x_t", theme.INPUT, self.row_y("x"))
         t_lab = self.word_label("step", "", theme.MUTED, self.row_y("t"))
-        self.play(fade_in(header))
-        self.play(Write(cont), run_time=1.5)
-        self.play(fade_in(head), LaggedStart(*[fade_in(m) for m in mats], lag_ratio=0.3))
-        self.wait(1.0)
+        with self.beat("system", delta=numbers.fixed(self.params.delta, 2)):
+            self.play(fade_in(header))
+            self.play(Write(cont), run_time=1.5)
+            self.play(fade_in(head), LaggedStart(*[fade_in(m) for m in mats], lag_ratio=0.3))
+            self.wait(1.0)
         self.next_slide()
         self.play(fade_out(system))
-        self.play(
-            fade_in(t_lab),
-            fade_in(steps),
-            fade_in(x_lab),
-            LaggedStart(*[fade_in(x_row.column(t)) for t in range(L)], lag_ratio=0.1),
-        )
+        with self.beat("input", L=numbers.integer(L)):
+            self.play(
+                fade_in(t_lab),
+                fade_in(steps),
+                fade_in(x_lab),
+                LaggedStart(*[fade_in(x_row.column(t)) for t in range(L)], lag_ratio=0.1),
+            )
         self.header, self.x_row, self.steps, self.x_lab, self.t_lab = header, x_row, steps, x_lab, t_lab
 
     def show_recurrence(self) -> None:
@@ -247,14 +298,15 @@ class TwoViews(LectureScene):
             color=theme.ACCENT,
             buff=theme.BUFF_TIGHT / 2,
         )
-        self.play(Write(formula), fade_in(cap))
-        self.play(fade_in(h_lab), fade_in(comp), fade_in(y_lab), fade_in(cursor))
-        for t in range(L):
-            if t:
-                self.play(cursor.animate.set_x(self.col_x(t)), run_time=0.3)
-            self.play(fade_in(h.column(t)), run_time=0.5 if t < 2 else 0.3)
-            self.play(fade_in(y_row.column(t)), run_time=0.4 if t < 2 else 0.25)
-        self.wait(0.5)
+        with self.beat("recurrence"):
+            self.play(Write(formula), fade_in(cap))
+            self.play(fade_in(h_lab), fade_in(comp), fade_in(y_lab), fade_in(cursor))
+            for t in range(L):
+                if t:
+                    self.play(cursor.animate.set_x(self.col_x(t)), run_time=0.3)
+                self.play(fade_in(h.column(t)), run_time=0.5 if t < 2 else 0.3)
+                self.play(fade_in(y_row.column(t)), run_time=0.4 if t < 2 else 0.25)
+            self.wait(0.5)
         self.next_slide()
         self.play(fade_out(VGroup(formula, cap, cursor, h_lab, comp, h)))
         self.y_rec, self.y_rec_lab = y_row, y_lab
@@ -291,13 +343,16 @@ class TwoViews(LectureScene):
         kernel = VGroup(axis, bars, k_row)
         k_lab = self.word_label("kernel", r"\bar K_{t-1}", theme.FG, self.row_y("K"))
         cap = to_safe(self.caption("conv_view"), DOWN)
-        self.play(Write(formula), fade_in(cap))
-        self.play(
-            fade_in(k_lab),
-            fade_in(axis),
-            LaggedStart(*[fade_in(VGroup(bars.bar(k), k_row.column(k))) for k in range(L)], lag_ratio=0.1),
-        )
-        self.wait(0.5)
+        with self.beat("kernel", k0=k_row.fmt(K[0])):
+            self.play(Write(formula), fade_in(cap))
+            self.play(
+                fade_in(k_lab),
+                fade_in(axis),
+                LaggedStart(
+                    *[fade_in(VGroup(bars.bar(k), k_row.column(k))) for k in range(L)], lag_ratio=0.1
+                ),
+            )
+            self.wait(0.5)
         self.next_slide()
         # flip the kernel under the inputs: K̄_{L−s} sits under x_s (steps from 1), the products sum to y_L
         flip_lab = self.word_label("flipped", rf"\bar K_{{{L}-s}}", theme.FG, self.row_y("K"))
@@ -307,7 +362,8 @@ class TwoViews(LectureScene):
             )
             for k in range(L)
         ]
-        self.play(fade_out(k_lab), fade_in(flip_lab), AnimationGroup(*moves, group=kernel), run_time=1.5)
+        with self.beat("flip"):
+            self.play(fade_out(k_lab), fade_in(flip_lab), AnimationGroup(*moves, group=kernel), run_time=1.5)
         t_row = self.seq_row(self.terms, "terms", theme.ACCENT, self.row_y("terms"))
         t_lab = self.word_label("terms", rf"\bar K_{{{L}-s}}\,x_s", theme.ACCENT, self.row_y("terms"))
         y_conv = self.seq_row(self.views.y_conv, "y_conv", theme.OUTPUT, self.row_y("y_conv"))
@@ -324,24 +380,26 @@ class TwoViews(LectureScene):
             row([self.text("dot", size=theme.LABEL, color=theme.FG), dot_sum], buff=theme.BUFF)
         )
         dot_cap.move_to(cap)
-        self.play(
-            fade_out(cap),
-            fade_in(dot_cap),
-            fade_in(t_lab),
-            LaggedStart(*[fade_in(t_row.column(s)) for s in range(L)], lag_ratio=0.08),
-        )
         box = SurroundingRectangle(t_row, color=theme.ACCENT, buff=theme.BUFF_TIGHT / 2)
-        self.play(fade_in(box), fade_in(y_lab))
-        self.play(fade_in(y_conv.column(L - 1)))
-        self.play(Indicate(y_conv.number_at(0, L - 1), color=theme.ACCENT))
-        self.wait(0.5)
+        with self.beat("dot", y_last=numbers.fixed(y_last, 2)):
+            self.play(
+                fade_out(cap),
+                fade_in(dot_cap),
+                fade_in(t_lab),
+                LaggedStart(*[fade_in(t_row.column(s)) for s in range(L)], lag_ratio=0.08),
+            )
+            self.play(fade_in(box), fade_in(y_lab))
+            self.play(fade_in(y_conv.column(L - 1)))
+            self.play(Indicate(y_conv.number_at(0, L - 1), color=theme.ACCENT))
+            self.wait(0.5)
         self.next_slide()
         slide_cap = self.caption("slide").move_to(cap)
-        self.play(fade_out(dot_cap), fade_in(slide_cap), fade_out(box))
-        self.play(
-            LaggedStart(*[fade_in(y_conv.column(t)) for t in range(L - 1)], lag_ratio=0.15), run_time=1.5
-        )
-        self.wait(0.5)
+        with self.beat("slide"):
+            self.play(fade_out(dot_cap), fade_in(slide_cap), fade_out(box))
+            self.play(
+                LaggedStart(*[fade_in(y_conv.column(t)) for t in range(L - 1)], lag_ratio=0.15), run_time=1.5
+            )
+            self.wait(0.5)
         self.next_slide()
         self.play(fade_out(VGroup(formula, slide_cap, flip_lab, kernel, t_row, t_lab)))
         self.y_conv, self.y_conv_lab = y_conv, y_lab
@@ -359,8 +417,9 @@ class TwoViews(LectureScene):
         same.next_to(box, DOWN, buff=theme.BUFF).align_to(box, LEFT)
         fit_width(same, SAFE.right - same.get_left()[0])
         same.align_to(box, LEFT)
-        self.play(fade_in(box), fade_in(same))
-        self.wait(0.5)
+        with self.beat("agree"):
+            self.play(fade_in(box), fade_in(same))
+            self.wait(0.5)
         self.next_slide()
         lti = self.caption("lti")
         kern = Equation(
@@ -386,8 +445,10 @@ class TwoViews(LectureScene):
         )  # fmt: skip
         bridge = column([lti, kern, sel, tv], buff=theme.BUFF, align="center")
         bridge.move_to([0, (self.header.get_bottom()[1] + box.get_top()[1]) / 2, 0])
-        self.play(fade_out(VGroup(self.x_row, self.x_lab, self.steps, self.t_lab)))
-        self.play(fade_in(lti), Write(kern))
-        self.wait(0.5)
-        self.play(fade_in(sel), Write(tv))
-        self.wait(2.0)
+        with self.beat("lti"):
+            self.play(fade_out(VGroup(self.x_row, self.x_lab, self.steps, self.t_lab)))
+            self.play(fade_in(lti), Write(kern))
+            self.wait(0.5)
+        with self.beat("select"):
+            self.play(fade_in(sel), Write(tv))
+            self.wait(2.0)
