@@ -92,6 +92,41 @@ class InferenceMemory(LectureScene):
         },
     }
 
+    # What the lecturer says per beat; every number comes in through a field the scene computed.
+    NARRATION = {
+        "en": {
+            "models": "Now inference: generating text one token at a time. What does each model have to "
+            "keep in memory to go on? On the left, a Transformer with {t_params} parameters; on the right, "
+            "a Mamba model with {m_params}.",
+            "kv_cache": "The Transformer keeps a key and a value for every layer, every key-value head and "
+            "every token it has seen. Each new token adds {v} to this cache.",
+            "state": "Mamba keeps only a short convolution window and the state h, for every layer and "
+            "channel: {v} in total, however long the text gets. Both figures assume a batch of {b} and {n} "
+            "bytes per number.",
+            "growth": "Against the number of generated tokens, the KV cache is a straight line from zero, "
+            "while Mamba's state stays flat. Each time the length doubles, the cache doubles too, and so "
+            "does the ratio in the table.",
+            "crossover": "Zoom in on the first {n} tokens. By {t} tokens, the cache has already outgrown "
+            "the whole Mamba state.",
+            "final": "At {t} tokens, the Transformer holds {kv} of KV cache, against {s} of state for "
+            "Mamba: {r} as much. A constant state is what lets Mamba generate long sequences in fixed "
+            "memory.",
+        },
+        "zh": {
+            "models": "再看推理：逐个 token 地生成文本。为了继续生成，每个模型要在内存里保存什么？"
+            "左边是参数量 {t_params} 的 Transformer，右边是参数量 {m_params} 的 Mamba。",
+            "kv_cache": "Transformer 要为每一层、每个键值头、每个已经见过的 token 各保存一个 K 和一个 V。"
+            "每生成一个新 token，缓存就多出 {v}。",
+            "state": "Mamba 只需保存每层每个通道的一小段卷积窗口和状态 h，总共 {v}，不管文本有多长都不变。"
+            "这里按批大小 {b}、每个数 {n} 字节计算。",
+            "growth": "以生成的 token 数为横轴，KV 缓存是一条从零出发的直线，而 Mamba 的状态始终是平的。"
+            "长度每翻一倍，缓存也翻一倍，表里的倍数同样翻倍。",
+            "crossover": "放大看前 {n} 个 token。生成到 {t} 个 token 时，缓存就已经超过了 Mamba 的全部状态。",
+            "final": "到 {t} 个 token 时，Transformer 的 KV 缓存有 {kv}，而 Mamba 的状态只有 {s}，相差 {r}。"
+            "正是这个恒定的状态，让 Mamba 能在固定的内存里生成很长的序列。",
+        },
+    }
+
     def construct(self) -> None:
         self.compute()
         self.show_models()
@@ -192,15 +227,24 @@ class InferenceMemory(LectureScene):
         below(cards, self.header, buff=theme.BUFF_SECTION).set_x(0)
         note = self.text("bytes_note", size=theme.SMALL, color=theme.MUTED, b=p.batch, n=p.bytes_per_elem)
         to_safe(note, DOWN)
-        self.play(FadeIn(self.header))
-        self.play(FadeIn(cards[0][0], shift=0.2 * UP), FadeIn(cards[1][0], shift=0.2 * UP))
-        self.wait(HOLD)
+        with self.beat(
+            "models",
+            t_params=numbers.count(self.t_params, 3, locale=self.locale),
+            m_params=numbers.count(self.m_params, 3, locale=self.locale),
+        ):
+            self.play(FadeIn(self.header))
+            self.play(FadeIn(cards[0][0], shift=0.2 * UP), FadeIn(cards[1][0], shift=0.2 * UP))
+            self.wait(HOLD)
         self.next_slide()
-        for c in cards:
-            self.play(FadeIn(c[1][0]), Write(c[1][1]))
-            self.play(FadeIn(c[1][2]))
-        self.play(FadeIn(note))
-        self.wait(HOLD)
+        kv_card, state_card = cards[0][1], cards[1][1]
+        with self.beat("kv_cache", v=BYTES(r.kv_bytes_per_token)):
+            self.play(FadeIn(kv_card[0]), Write(kv_card[1]))
+            self.play(FadeIn(kv_card[2]))
+        with self.beat("state", v=BYTES(r.mamba_state_bytes), b=p.batch, n=p.bytes_per_elem):
+            self.play(FadeIn(state_card[0]), Write(state_card[1]))
+            self.play(FadeIn(state_card[2]))
+            self.play(FadeIn(note))
+            self.wait(HOLD)
         self.next_slide()
         self.play(FadeOut(VGroup(cards, note)))
 
@@ -245,11 +289,12 @@ class InferenceMemory(LectureScene):
         kv_lab.next_to(plot.c2p(x_max, r.kv_cache_bytes[-1]), UL, buff=theme.BUFF_SMALL)
         st_lab = self.text("state", size=theme.LABEL, color=theme.SSM)
         st_lab.next_to(plot.c2p(x_max, state[0]), UP, buff=theme.BUFF_SMALL).align_to(plot.axes, RIGHT)
-        self.play(Create(plot))
-        self.play(st.grow(run_time=1.2), FadeIn(st_lab))
-        self.play(kv.grow(run_time=2.0), FadeIn(kv_lab))
-        self.play(FadeIn(marks), FadeIn(table))
-        self.wait(HOLD)
+        with self.beat("growth"):
+            self.play(Create(plot))
+            self.play(st.grow(run_time=1.2), FadeIn(st_lab))
+            self.play(kv.grow(run_time=2.0), FadeIn(kv_lab))
+            self.play(FadeIn(marks), FadeIn(table))
+            self.wait(HOLD)
         self.next_slide()
         self.plot, self.table = VGroup(plot, kv, st, kv_lab, st_lab, marks), table
 
@@ -278,11 +323,19 @@ class InferenceMemory(LectureScene):
         tag(final, "final", r.ratios[-1])
         lines = column([fit_width(crossing), fit_width(final)], buff=theme.BUFF_SMALL)
         to_safe(lines, DOWN, LEFT)
-        self.play(FadeOut(self.table))
-        self.play(Create(plot))
-        self.play(st.grow(run_time=1.2), kv.grow(run_time=1.2))
-        self.play(Create(guide), FadeIn(dot), FadeIn(crossing))
-        self.wait(HOLD)
+        with self.beat("crossover", n=self.zoom_len, t=numbers.integer(cross)):
+            self.play(FadeOut(self.table))
+            self.play(Create(plot))
+            self.play(st.grow(run_time=1.2), kv.grow(run_time=1.2))
+            self.play(Create(guide), FadeIn(dot), FadeIn(crossing))
+            self.wait(HOLD)
         self.next_slide()
-        self.play(FadeIn(final, shift=0.1 * UP))
-        self.wait(HOLD + 1.0)
+        with self.beat(
+            "final",
+            t=numbers.integer(r.lengths[-1]),
+            kv=BYTES(r.kv_cache_bytes[-1]),
+            s=BYTES(r.mamba_state_bytes),
+            r=numbers.ratio(r.ratios[-1]),
+        ):
+            self.play(FadeIn(final, shift=0.1 * UP))
+            self.wait(HOLD + 1.0)
