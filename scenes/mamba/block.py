@@ -97,6 +97,49 @@ class MambaBlock(LectureScene):
         },
     }
 
+    # What the lecturer says per beat; every number comes in through a field the scene computed.
+    NARRATION = {
+        "en": {
+            "input": "This is one Mamba block. Each token comes in as {d} numbers. The input projection "
+            "widens it and splits it into two branches, x and z, each {di} wide.",
+            "branches": "On the upper branch, x goes through a short causal convolution, a SiLU, and then "
+            "the selective SSM. The lower branch, z, goes through its own SiLU and gates the SSM's output "
+            "by multiplication. Finally the output projection brings the width back to {d}.",
+            "inside": "Inside the SSM box is the selective recurrence. Δ, B and C are computed from x for "
+            "every token: that is the selection. A and D are learnt per channel, the same for every token. "
+            "All of it together holds {ssm} parameters.",
+            "parameters": "Now count the parameters: {total} for the whole block. The two projections hold "
+            "{proj_share} of them, {ratio} times as many as the SSM itself.",
+            "flops": "The work per token, for a sequence of {L}: {n} FLOPs in all. The projections take {p} "
+            "percent of it, the SSM {s} percent. A weight costs one multiply-add per token, so the layers "
+            "with the most weights do the most work.",
+            "trace": "Now a real forward pass: {L} random tokens through this very block. Every "
+            "intermediate, from the input u to the output, has exactly the shape the diagram promised.",
+            "gate": "Here are the first {c} channels, one row per token. The SSM output is multiplied, "
+            "element by element, by the gate, SiLU of z, to give the gated output.",
+            "follow": "Follow one value: {y} times {g} gives {out}. Where the gate is near zero, the SSM's "
+            "output is shut off; where it is large, the output passes through.",
+        },
+        "zh": {
+            "input": "这是一个 Mamba 块。每个 token 以 {d} 个数进入，输入投影把它加宽，再分成 x 和 z 两路，"
+            "每路宽 {di}。",
+            "branches": "上面一路，x 依次经过一个很短的因果卷积、一个 SiLU，再进入选择性 SSM。下面一路，z "
+            "经过自己的 SiLU，再通过逐元素相乘给 SSM 的输出加上门控。最后，输出投影把宽度变回 {d}。",
+            "inside": "SSM 方框里面是选择性递推。Δ、B、C 都由每个 token 的 x 算出来，这就是选择机制；A 和 D "
+            "则是每个通道学到的参数，对所有 token 都一样。这些加起来一共 {ssm} 个参数。",
+            "parameters": "再来数参数：整个块共有 {total} 个。两个投影层占了其中的 {proj_share}，是 SSM "
+            "本身的 {ratio} 倍。",
+            "flops": "在长度 {L} 的序列上，这个块每个 token 一共要 {n} 次浮点运算。投影层占 {p}%，SSM 占 "
+            "{s}%。每个权重对每个 token 做一次乘加，所以权重越多的层，计算量也越大。",
+            "trace": "下面是一次真实的前向计算：{L} 个随机 token 通过这个块。从输入 u 到输出，"
+            "每个中间结果的形状都和框图里写的完全一致。",
+            "gate": "这里画出前 {c} 个通道，每行一个 token。SSM 的输出和门控 SiLU(z) 逐元素相乘，"
+            "得到门控后的输出。",
+            "follow": "跟踪其中一个数：{y} 乘以 {g}，得到 {out}。门控接近零的地方，SSM 的输出被关掉；"
+            "门控大的地方，它就顺利通过。",
+        },
+    }
+
     def construct(self) -> None:
         self.compute()
         self.show_diagram()
@@ -213,15 +256,18 @@ class MambaBlock(LectureScene):
         key = self.text("key", size=theme.SMALL, color=theme.MUTED)
         key.next_to(VGroup(z_act, a_zm), DOWN, buff=theme.BUFF_LARGE).set_x(0)
 
-        self.play(fade_in(header), fade_in(widths))
-        self.play(fade_in(u), Create(a_in), fade_in(in_proj))
-        self.play(Create(a_x), Create(a_x2), Create(a_z), Create(a_z2), fade_in(x_lab), fade_in(z_lab))
-        self.play(fade_in(conv), Create(a_c), fade_in(act), Create(a_s))
-        self.play(fade_in(ssm), fade_in(z_act))
-        self.play(Create(a_ym), Create(a_zm), fade_in(mul), fade_in(mul_label))
-        self.play(Create(a_o), fade_in(out_proj), Create(a_out), fade_in(y))
-        self.play(fade_in(key))
-        self.wait(1.5)
+        d, di = numbers.integer(a.d_model), numbers.integer(a.d_inner)
+        with self.beat("input", d=d, di=di):
+            self.play(fade_in(header), fade_in(widths))
+            self.play(fade_in(u), Create(a_in), fade_in(in_proj))
+            self.play(Create(a_x), Create(a_x2), Create(a_z), Create(a_z2), fade_in(x_lab), fade_in(z_lab))
+        with self.beat("branches", d=d):
+            self.play(fade_in(conv), Create(a_c), fade_in(act), Create(a_s))
+            self.play(fade_in(ssm), fade_in(z_act))
+            self.play(Create(a_ym), Create(a_zm), fade_in(mul), fade_in(mul_label))
+            self.play(Create(a_o), fade_in(out_proj), Create(a_out), fade_in(y))
+            self.play(fade_in(key))
+            self.wait(1.5)
         self.next_slide()
         self.header, self.key, self.ssm_box, self.diagram = VGroup(header, widths), key, ssm, diagram
 
@@ -265,10 +311,11 @@ class MambaBlock(LectureScene):
         fit_width(chips)
         panel = column([caption, formula, chips], buff=theme.BUFF, align="center")
         to_safe(panel, DOWN).set_x(0)
-        self.play(fade_out(self.key), Create(focus))
-        self.play(fade_in(caption), Write(formula))
-        self.play(LaggedStart(*[fade_in(c) for c in chips], lag_ratio=0.2), run_time=2.0)
-        self.wait(1.5)
+        with self.beat("inside", ssm=numbers.integer(a.group_params("ssm"))):
+            self.play(fade_out(self.key), Create(focus))
+            self.play(fade_in(caption), Write(formula))
+            self.play(LaggedStart(*[fade_in(c) for c in chips], lag_ratio=0.2), run_time=2.0)
+            self.wait(1.5)
         self.next_slide()
         self.play(fade_out(VGroup(focus, panel)))
 
@@ -298,10 +345,16 @@ class MambaBlock(LectureScene):
         group = column([row([total, ratio], buff=theme.BUFF_SECTION), share], buff=theme.BUFF, align="center")
         fit_width(group)
         to_safe(group, DOWN).set_x(0)
-        self.play(fade_in(total))
-        self.play(share.grow())
-        self.play(fade_in(ratio))
-        self.wait(1.5)
+        with self.beat(
+            "parameters",
+            total=numbers.integer(a.params),
+            proj_share=numbers.percent(a.param_share("projection")),  # as the share bar writes it
+            ratio=numbers.fixed(a.projection_to_ssm, 1),
+        ):
+            self.play(fade_in(total))
+            self.play(share.grow())
+            self.play(fade_in(ratio))
+            self.wait(1.5)
         self.next_slide()
         self.play(fade_out(VGroup(self.diagram, group)))
 
@@ -344,10 +397,17 @@ class MambaBlock(LectureScene):
                 if q.group == "projection"
             ]
         )
-        self.play(fade_in(title))
-        self.play(bars.grow(run_time=2.0))
-        self.play(Create(proj), fade_in(foot))
-        self.wait(1.5)
+        with self.beat(
+            "flops",
+            L=numbers.integer(a.seq_len),
+            n=numbers.integer(a.flops_per_token),
+            p=numbers.fixed(100 * a.flops_share("projection"), 1),
+            s=numbers.fixed(100 * a.flops_share("ssm"), 1),
+        ):
+            self.play(fade_in(title))
+            self.play(bars.grow(run_time=2.0))
+            self.play(Create(proj), fade_in(foot))
+            self.wait(1.5)
         self.next_slide()
         self.play(fade_out(VGroup(title, bars, foot, proj)))
 
@@ -405,14 +465,18 @@ class MambaBlock(LectureScene):
         axes.next_to(band, DOWN, buff=theme.BUFF_SMALL)
         for lab, m in zip(labels, maps, strict=True):
             lab.next_to(m, UP, buff=theme.BUFF_SMALL)
-        self.play(fade_in(title))
-        self.play(LaggedStart(*[fade_in(ch) for ch in chips], lag_ratio=0.1), fade_in(note), run_time=1.5)
+        with self.beat("trace", L=p.trace_tokens):
+            self.play(fade_in(title))
+            self.play(LaggedStart(*[fade_in(ch) for ch in chips], lag_ratio=0.1), fade_in(note), run_time=1.5)
         self.next_slide()
-        self.play(fade_in(maps[0]), fade_in(labels[0]))
-        self.play(fade_in(ops[0]), fade_in(maps[1]), fade_in(labels[1]))
-        self.play(fade_in(ops[1]), fade_in(maps[2]), fade_in(labels[2]), fade_in(axes))
+        with self.beat("gate", c=c):
+            self.play(fade_in(maps[0]), fade_in(labels[0]))
+            self.play(fade_in(ops[0]), fade_in(maps[1]), fade_in(labels[1]))
+            self.play(fade_in(ops[1]), fade_in(maps[2]), fade_in(labels[2]), fade_in(axes))
         # follow one value through the gate: the cell where the gated output is largest
         t, ch = np.unravel_index(np.argmax(np.abs(tr.y_gated[:, :c])), (p.trace_tokens, c))
         marks = [m.highlight_cell(int(t), int(ch)) for m in maps]
-        self.play(LaggedStart(*[Create(mk) for mk in marks], lag_ratio=0.4), run_time=1.5)
-        self.wait(2.0)
+        said = [m.fmt(m.values[t, ch]) for m in maps]  # each value as its heatmap writes it
+        with self.beat("follow", y=said[0], g=said[1], out=said[2]):
+            self.play(LaggedStart(*[Create(mk) for mk in marks], lag_ratio=0.4), run_time=1.5)
+            self.wait(2.0)
