@@ -112,6 +112,56 @@ class ParallelScan(LectureScene):
         },
     }
 
+    # What the lecturer says per beat; every number comes in through a field drawn on screen.
+    NARRATION = {
+        "en": {
+            "recurrence": "The selective scan looks sequential: each state needs the one before it. But "
+            "follow one channel and one state entry, and every step is just h equals a times the old h, "
+            "plus b.",
+            "operator": "Such a step is an affine map, written as a pair, a and b. Doing one step after "
+            "another is again an affine map: multiply the a's, and carry the first b through the second "
+            "step.",
+            "assoc": "This composition is associative: group three steps either way and you get the same "
+            "pair. So we may compose the steps in any grouping we like, for instance in a tree.",
+            "leaves": "Each token becomes a leaf holding its pair, for channel {d} and state {n}: a is the "
+            "decay, b the input. If the sentence is shorter than a power of two, identity pairs pad it "
+            "out; they change nothing.",
+            "up": "The up-sweep. Each node composes its left and right child, and a whole level is done at "
+            "once. After {depth} levels, the root spans all {n_leaves} leaves.",
+            "root": "The root is the whole sentence as one step. Starting from zero, its b is the final "
+            "state: {h}.",
+            "down": "The down-sweep hands every node what came before it. The root gets the identity; a "
+            "left child gets its parent's value, and a right child gets the parent composed with its left "
+            "sibling's total.",
+            "prefix": "Now every leaf holds all the steps before its token, so its b is the state just "
+            "before that token arrives.",
+            "result": "One last step at every leaf, all at the same time, gives every state of the sentence.",
+            "equal": "Below, the sequential scan: the same numbers. The tree needs {depth} levels up and "
+            "{depth} down instead of {L} steps in a row, and on a GPU that is what makes long sequences "
+            "fast.",
+        },
+        "zh": {
+            "recurrence": "选择性扫描看上去只能顺序计算：每个状态都依赖前一个。但只看一个通道、一个状态分量，"
+            "每一步不过是 h 等于 a 乘以旧的 h，再加上 b。",
+            "operator": "这样的一步是一个仿射映射，可以写成一对数 a 和 b。连续做两步，结果还是仿射映射："
+            "两个 a 相乘，第一步的 b 再经过第二步。",
+            "assoc": "这种复合满足结合律：三步无论怎么分组，得到的都是同一对数。"
+            "所以我们可以任意分组来复合，比如按一棵树来算。",
+            "leaves": "每个 token 变成一个叶子，存着通道 {d}、状态 {n} 上的一对数：a 是衰减，b 是输入。"
+            "句子长度不够二的幂时，用单位元补齐，它们不改变任何结果。",
+            "up": "先是上扫。每个节点把左右两个子节点复合起来，同一层一次算完。经过 {depth} 层，"
+            "根节点就覆盖了全部 {n_leaves} 个叶子。",
+            "root": "根节点把整句话合成了一步。从零出发，它的 b 就是最后的状态：{h}。",
+            "down": "下扫把每个节点之前的所有步骤传下去。根节点换成单位元；左子节点拿到父节点的值，"
+            "右子节点拿到父节点与左兄弟总和的复合。",
+            "prefix": "现在每个叶子都保存了它那个 token 之前的所有步骤，所以它的 b 就是这个 token "
+            "到来之前的状态。",
+            "result": "在每个叶子上同时再做最后一步，就得到了整句话的每一个状态。",
+            "equal": "下面是顺序扫描的结果：数值完全一样。这棵树只需要上扫 {depth} 层、下扫 {depth} 层，"
+            "而不是依次计算 {L} 步；在 GPU 上，长序列正是靠这个变快的。",
+        },
+    }
+
     def construct(self) -> None:
         self.compute()
         self.show_operator()
@@ -197,15 +247,18 @@ class ParallelScan(LectureScene):
         )
         below(block, self.header, buff=theme.BUFF_LARGE, align="center").set_x(0)
         lines = [line for g in groups for line in g]
-        self.play(FadeIn(self.header))
-        self.play(Write(rec))
-        self.play(FadeIn(step), Write(op))
-        self.wait(1.5)
+        with self.beat("recurrence"):
+            self.play(FadeIn(self.header))
+            self.play(Write(rec))
+        with self.beat("operator"):
+            self.play(FadeIn(step), Write(op))
+            self.wait(1.5)
         self.next_slide()
-        self.play(FadeIn(assoc_txt), Write(assoc))
-        if self.assoc is not None:
-            self.play(FadeIn(lines[5]), FadeIn(lines[6]))
-        self.wait(2.0)
+        with self.beat("assoc"):
+            self.play(FadeIn(assoc_txt), Write(assoc))
+            if self.assoc is not None:
+                self.play(FadeIn(lines[5]), FadeIn(lines[6]))
+            self.wait(2.0)
         self.next_slide()
         self.play(FadeOut(VGroup(*lines)))
 
@@ -251,8 +304,11 @@ class ParallelScan(LectureScene):
             pads = self.text("pads", size=theme.LABEL, color=theme.MUTED, n=self.n, depth=self.depth)
             caps.add(tag(pads, "pads", (self.n, self.depth)))
         to_safe(column(caps, buff=theme.BUFF_TIGHT, align="center").set_x(0), DOWN)
-        self.play(FadeIn(op), FadeIn(toks), FadeIn(labels[0]), FadeIn(leg))
-        self.play(LaggedStart(*[FadeIn(nd, shift=0.2 * UP) for nd in leaves], lag_ratio=0.1), FadeIn(caps))
+        with self.beat("leaves", d=p.channel + 1, n=p.state + 1):
+            self.play(FadeIn(op), FadeIn(toks), FadeIn(labels[0]), FadeIn(leg))
+            self.play(
+                LaggedStart(*[FadeIn(nd, shift=0.2 * UP) for nd in leaves], lag_ratio=0.1), FadeIn(caps)
+            )
         self.next_slide()
         self.op, self.labels, self.toks, self.leg, self.caption = op, labels, toks, leg, caps
 
@@ -264,7 +320,23 @@ class ParallelScan(LectureScene):
         self.edges = VGroup()
         self.play(FadeOut(self.caption))
         self.caption = self._caption("up")
-        self.play(FadeIn(self.caption))
+        with self.beat("up", depth=self.depth, n_leaves=self.n):
+            self.play(FadeIn(self.caption))
+            self.up_levels()
+        root = self.tr.up[-1][0]
+        h = numbers.fixed(float(root.b), 3)
+        cap = tag(self._caption("root", h=h), "root_b", float(root.b))
+        with self.beat("root", h=h):
+            self.play(
+                ReplacementTransform(self.caption, cap),
+                self.nodes[(self.depth, 0)].box.animate.set_stroke(theme.ACCENT),
+            )
+            self.caption = cap
+            self.wait(1.5)
+        self.next_slide()
+
+    def up_levels(self) -> None:
+        """The up-sweep's levels, one at a time: each node composes its two children (left ∘ right)."""
         for lv, written in enumerate(self.tr.up, start=1):
             nodes, edges = VGroup(), VGroup()
             for e in written:
@@ -284,23 +356,24 @@ class ParallelScan(LectureScene):
                 LaggedStart(*[FadeIn(nd, shift=0.15 * UP) for nd in nodes], lag_ratio=0.15), run_time=0.8
             )
             self.wait(0.6)
-        root = self.tr.up[-1][0]
-        cap = tag(self._caption("root", h=numbers.fixed(float(root.b), 3)), "root_b", float(root.b))
-        self.play(
-            ReplacementTransform(self.caption, cap),
-            self.nodes[(self.depth, 0)].box.animate.set_stroke(theme.ACCENT),
-        )
-        self.caption = cap
-        self.wait(1.5)
-        self.next_slide()
 
     def show_down_sweep(self) -> None:
         cap = self._caption("down")
         top = (self.depth, 0)
         root = self._node(1.0, 0.0, "down", top, stroke=theme.ACCENT, b_color=theme.STATE)  # the identity
-        self.play(ReplacementTransform(self.caption, cap), ReplacementTransform(self.nodes[top], root))
-        self.nodes[top] = root
+        with self.beat("down"):
+            self.play(ReplacementTransform(self.caption, cap), ReplacementTransform(self.nodes[top], root))
+            self.nodes[top] = root
+            self.caption = cap
+            self.down_levels()
+        cap = self._caption("prefix")
+        with self.beat("prefix"):
+            self.play(ReplacementTransform(self.caption, cap))
         self.caption = cap
+        self.next_slide()
+
+    def down_levels(self) -> None:
+        """The down-sweep's levels, top to bottom: each node replaced by everything before its span."""
         for written in self.tr.down:
             lv = written[0].level - 1  # level d writes both children of its spans: tree level d − 1
             olds, news = [], []
@@ -315,10 +388,6 @@ class ParallelScan(LectureScene):
                 self.nodes[(lv, j)] = new
             self.play(*[ReplacementTransform(o, n) for o, n in zip(olds, news, strict=True)], run_time=1.0)
             self.wait(0.6)
-        cap = self._caption("prefix")
-        self.play(ReplacementTransform(self.caption, cap))
-        self.caption = cap
-        self.next_slide()
 
     def show_result(self) -> None:
         p = self.params
@@ -365,8 +434,10 @@ class ParallelScan(LectureScene):
         keep_inside(body)
         cap = tag(self._caption("equal", depth=self.depth, L=self.L), "equal", (self.depth, self.L))
         cap.set_color(theme.ACCENT)
-        self.play(FadeIn(title), FadeIn(last))
-        self.play(FadeIn(par), FadeIn(names[0]), FadeIn(toks))
-        self.play(FadeIn(seq), FadeIn(names[1]), FadeIn(eqs))
-        self.play(FadeIn(cap))
-        self.wait(2.5)
+        with self.beat("result"):
+            self.play(FadeIn(title), FadeIn(last))
+            self.play(FadeIn(par), FadeIn(names[0]), FadeIn(toks))
+        with self.beat("equal", depth=self.depth, L=self.L):
+            self.play(FadeIn(seq), FadeIn(names[1]), FadeIn(eqs))
+            self.play(FadeIn(cap))
+            self.wait(2.5)
