@@ -124,18 +124,18 @@ class ParallelScan(LectureScene):
             "assoc": "This composition is associative: group three steps either way and you get the same "
             "pair. So we may compose the steps in any grouping we like, for instance in a tree.",
             "leaves": "Each token becomes a leaf holding its pair, for channel {d} and state {n}: a is the "
-            "decay, b the input. If the sentence is shorter than a power of two, identity pairs pad it "
+            "decay, b the input. If the sequence is shorter than a power of two, identity pairs pad it "
             "out; they change nothing.",
             "up": "The up-sweep. Each node composes its left and right child, and a whole level is done at "
             "once. After {depth} levels, the root spans all {n_leaves} leaves.",
-            "root": "The root is the whole sentence as one step. Starting from zero, its b is the final "
+            "root": "The root is the whole sequence as one step. Starting from zero, its b is the final "
             "state: {h}.",
             "down": "The down-sweep hands every node what came before it. The root gets the identity; a "
             "left child gets its parent's value, and a right child gets the parent composed with its left "
             "sibling's total.",
             "prefix": "Now every leaf holds all the steps before its token, so its b is the state just "
             "before that token arrives.",
-            "result": "One last step at every leaf, all at the same time, gives every state of the sentence.",
+            "result": "One last step at every leaf, all at the same time, gives every state of the sequence.",
             "equal": "Below, the sequential scan: the same numbers. The tree needs {depth} levels up and "
             "{depth} down instead of {L} steps in a row, and on a GPU that is what makes long sequences "
             "fast.",
@@ -148,15 +148,15 @@ class ParallelScan(LectureScene):
             "assoc": "这种复合满足结合律：三步无论怎么分组，得到的都是同一对数。"
             "所以我们可以任意分组来复合，比如按一棵树来算。",
             "leaves": "每个 token 变成一个叶子，存着通道 {d}、状态 {n} 上的一对数：a 是衰减，b 是输入。"
-            "句子长度不够二的幂时，用单位元补齐，它们不改变任何结果。",
+            "序列长度不够二的幂时，用单位元补齐，它们不改变任何结果。",
             "up": "先是上扫。每个节点把左右两个子节点复合起来，同一层一次算完。经过 {depth} 层，"
             "根节点就覆盖了全部 {n_leaves} 个叶子。",
-            "root": "根节点把整句话合成了一步。从零出发，它的 b 就是最后的状态：{h}。",
+            "root": "根节点把整个序列合成了一步。从零出发，它的 b 就是最后的状态：{h}。",
             "down": "下扫把每个节点之前的所有步骤传下去。根节点换成单位元；左子节点拿到父节点的值，"
             "右子节点拿到父节点与左兄弟总和的复合。",
             "prefix": "现在每个叶子都保存了它那个 token 之前的所有步骤，所以它的 b 就是这个 token "
             "到来之前的状态。",
-            "result": "在每个叶子上同时再做最后一步，就得到了整句话的每一个状态。",
+            "result": "在每个叶子上同时再做最后一步，就得到了整个序列的每一个状态。",
             "equal": "下面是顺序扫描的结果：数值完全一样。这棵树只需要上扫 {depth} 层、下扫 {depth} 层，"
             "而不是依次计算 {L} 步；在 GPU 上，长序列正是靠这个变快的。",
         },

@@ -76,7 +76,7 @@ class SelectiveScan(LectureScene):
             "new state. Where the step is large, the old state fades and the token gets in; where it is "
             "small, the state carries over almost unchanged.",
             "track": "Here is one entry of the state, the top left, after every token. It starts at "
-            '{h_first} after "{tok_first}" and ends at {h_last}: the whole sentence, carried in a state '
+            '{h_first} after "{tok_first}" and ends at {h_last}: the whole sequence, carried in a state '
             "of fixed size.",
         },
         "zh": {
@@ -89,7 +89,7 @@ class SelectiveScan(LectureScene):
             "update": "衰减让旧状态缩小，再叠加新的输入，两者之和就是新状态。步长大的地方，旧状态"
             "褪去，token 写了进来；步长小的地方，状态几乎原样保留。",
             "track": "这是状态左上角那个分量在每个 token 之后的值。它在“{tok_first}”之后是 {h_first}，"
-            "到最后变成 {h_last}：整句话都装进了一个大小固定的状态里。",
+            "到最后变成 {h_last}：整个序列都装进了一个大小固定的状态里。",
         },
     }
 
