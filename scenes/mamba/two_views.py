@@ -100,7 +100,7 @@ class TwoViews(LectureScene):
             "system": "Take one small linear time-invariant SSM, discretised with zero-order hold at Δ = "
             "{delta}. These are its A bar, B bar and C. We will compute its outputs in two quite different "
             "ways, and get the same numbers.",
-            "input": "Here is an input sequence of {L} values, one per step.",
+            "input": "Here is an input sequence of {L} values, one per step: both views start from it.",
             "recurrence": "View one, the recurrence. At each step, the state is multiplied by A bar, the "
             "new input comes in through B bar, and C reads out y. One step at a time, the state carries "
             "everything the model remembers.",
@@ -125,7 +125,7 @@ class TwoViews(LectureScene):
         "zh": {
             "system": "取一个小小的线性时不变 SSM，用零阶保持离散化，步长 Δ = {delta}。这是它的 A bar、B "
             "bar 和 C。下面用两种截然不同的方法计算它的输出，结果却一模一样。",
-            "input": "这是输入序列，一共 {L} 个数，每一步一个。",
+            "input": "这是输入序列，一共 {L} 个数，每一步一个，两种视角都从它出发。",
             "recurrence": "视角一：递推。每一步，状态先乘以 A bar，新输入经过 B bar 加进来，再由 C 读出 y。"
             "就这样一步一步地算，状态里装着模型记住的全部过去。",
             "kernel": "视角二：把递推展开。每个输出都是之前所有输入的加权和，权重构成一个固定的卷积核 K "
