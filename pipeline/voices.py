@@ -36,9 +36,28 @@ SPOKEN = {
 }  # fmt: skip
 
 
+# Units after a number, as words (the captions keep "320.0 KB", "2.65 B", "128K").
+UNITS = {
+    "en": {
+        "KiB": "kibibytes", "MiB": "mebibytes", "GiB": "gibibytes", "TiB": "tebibytes",
+        "KB": "kilobytes", "MB": "megabytes", "GB": "gigabytes", "TB": "terabytes",
+        "K": "thousand", "M": "million", "B": "billion", "T": "trillion",
+        "s": "seconds", "ms": "milliseconds",
+    },
+    "zh": {
+        "KiB": " KiB ", "MiB": " MiB ", "GiB": " GiB ", "TiB": " TiB ",
+        "KB": "千字节", "MB": "兆字节", "GB": "吉字节", "TB": "太字节",
+        "K": "千", "M": "百万", "B": "十亿", "T": "万亿", "s": "秒", "ms": "毫秒",
+    },
+}  # fmt: skip
+_UNIT = re.compile(r"(?<=\d)\s?(KiB|MiB|GiB|TiB|KB|MB|GB|TB|ms|K|M|B|T|s)\b")
+
+
 def speakable(text: str, locale: str) -> str:
-    """``text`` with its symbols spelt out for a synthesiser (``Δ_t`` → ``delta t``)."""
-    out = text.replace("_", " ")
+    """``text`` with its symbols and units spelt out for a synthesiser (``Δ_t`` → ``delta t``, ``320 KB`` →
+    ``320 kilobytes``)."""
+    out = _UNIT.sub(lambda m: f" {UNITS[locale][m.group(1)]}", text)
+    out = out.replace("_", " ")
     for sym, word in SPOKEN[locale].items():
         out = out.replace(sym, word)
     if locale == "zh":  # espeak's cmn voice reads "1,792" digit group by digit group: drop the separators

@@ -124,6 +124,9 @@ def test_voice_specs():
 def test_symbols_are_spoken_as_words():
     assert speakable("Δ_t = 0.5 → keeps 61%", "en") == "delta t equals 0.5 , keeps 61 percent"
     assert "乘" in speakable("4 × 4", "zh") and "," not in speakable("1,792 个参数", "zh")
+    assert speakable("2.65 B parameters in 320.0 KB; 128K tokens; B and C", "en") == (
+        "2.65 billion parameters in 320.0 kilobytes; 128 thousand tokens; B and C"
+    )
 
 
 def _tone(path: Path, seconds: float, volume_db: float, rate: int = 22050) -> None:
