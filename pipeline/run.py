@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pipeline.executor import JobResult, run_jobs
-from pipeline.fsutil import link_or_copy, write_text_atomic
+from pipeline.fsutil import clone_or_copy, write_text_atomic
 from pipeline.jobs import ClipMeta, Job
 from pipeline.media import MediaError, stitch
 from pipeline.plan import Plan, Settings, make_plan
@@ -32,6 +32,7 @@ class RunOptions:
     jobs: int = 1
     dry_run: bool = False
     slides: bool = False
+    slide_formats: tuple[str, ...] = ("html",)  # with slides: html, pdf, pptx
     preview: bool = False
     use_cache: bool = True
 
@@ -83,8 +84,13 @@ def run_storyboard(
             sheet = _step("preview", lambda: _preview(plan, metas, out_dir), out_dir, errors)
             notes += [f"contact sheet: {sheet}"] if sheet else []
         if video and opts.slides:
-            deck = _step("slides", lambda: export_deck(plan, metas, out_dir / "slides"), out_dir, errors)
-            notes += [f"slides: {deck}"] if deck else []
+            deck = _step(
+                "slides",
+                lambda: export_deck(plan, metas, out_dir / "slides", opts.slide_formats),
+                out_dir,
+                errors,
+            )
+            notes += [f"slides: {', '.join(map(str, deck))}"] if deck else []
     else:
         missing = sum(1 for m in found if not m)
         notes.append(f"video not stitched: {missing} entr{'y' if missing == 1 else 'ies'} not rendered")
@@ -210,7 +216,7 @@ def _assemble(plan: Plan, metas: list[ClipMeta], results: dict[int, JobResult], 
     clips = []
     for job in jobs:
         dest = clips_dir / f"{job.name}.mp4"
-        link_or_copy(cache.entry(job.key) / "clip.mp4", dest)
+        clone_or_copy(cache.entry(job.key) / "clip.mp4", dest)
         clips.append(dest)
     for stale in clips_dir.glob("*.mp4"):  # clips of entries no longer in the storyboard
         if stale not in clips:
@@ -292,7 +298,7 @@ def _preview(plan: Plan, metas: list[ClipMeta], out_dir: Path) -> Path:
         paths = []
         for k, f in enumerate(meta.frames):
             dest = frames_dir / f"{job.name}_{k:02d}.png"
-            link_or_copy(plan.cache.entry(job.key) / f.file, dest)
+            clone_or_copy(plan.cache.entry(job.key) / f.file, dest)
             paths.append(dest)
         rows.append((f"{job.index + 1}. {job.chapter}", paths))
     return contact_sheet(rows, out_dir / "contact_sheet.png", plan.board.title)

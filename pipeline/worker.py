@@ -17,8 +17,9 @@ import time
 import traceback
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
-from pipeline.fsutil import link_or_copy, publish_dir, write_text_atomic
+from pipeline.fsutil import clone_or_copy, publish_dir, write_text_atomic
 from pipeline.jobs import QUALITIES, BeatMeta, ClipMeta, FrameRecord, Job
 
 
@@ -75,7 +76,7 @@ def render(job: Job, events: Events) -> ClipMeta:
     shared = Path(job.cache_dir).parent
     svg_dirs = {"tex": tmp / "media" / "Tex", "texts": tmp / "media" / "texts"}
     for name, private in svg_dirs.items():
-        _copy_svgs(shared / name, private)
+        _copy_svgs(shared / name, private, drop_broken=True)
     voice_kind = job.voice.get("kind", "none")
     voice = None
     if voice_kind != "none":
@@ -181,12 +182,33 @@ def _bound_frame_queue() -> None:
     sfw._PartialMovieEncodeJob.__init__ = bounded  # type: ignore[method-assign]
 
 
-def _copy_svgs(src: Path, dest: Path) -> None:
-    """Hard-link (or copy) the SVGs of ``src`` that ``dest`` lacks; each appears atomically."""
+def _copy_svgs(src: Path, dest: Path, *, drop_broken: bool = False) -> None:
+    """Copy the sound SVGs of ``src`` that ``dest`` lacks (or holds broken); each appears atomically.
+
+    Copies, never hard links, in both directions: Manim may rewrite an SVG in its private folder in place,
+    and a private file sharing the shared cache's inode would carry a half-written file into every later
+    render (a 0-byte SVG once broke a scene for good). A file is trusted only once it parses;
+    ``drop_broken`` removes a broken one from ``src`` (the shared cache), so a later render republishes it.
+    """
     dest.mkdir(parents=True, exist_ok=True)
     for svg in src.glob("*.svg") if src.is_dir() else ():
-        if not (dest / svg.name).exists():
-            link_or_copy(svg, dest / svg.name)
+        if not svg_ok(svg):
+            if drop_broken:
+                svg.unlink(missing_ok=True)
+            continue
+        target = dest / svg.name
+        if not svg_ok(target):
+            clone_or_copy(svg, target)
+
+
+def svg_ok(path: Path) -> bool:
+    """Whether ``path`` is a non-empty SVG document that parses (what a finished write leaves)."""
+    try:
+        if path.stat().st_size == 0:
+            return False
+        return ElementTree.parse(path).getroot().tag.endswith("svg")
+    except (OSError, ElementTree.ParseError):
+        return False
 
 
 def _relativise_slides(folder: Path, name: str) -> None:
