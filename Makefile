@@ -5,12 +5,16 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 
-.PHONY: setup system demo demo-zh slides test test-fast lint schema golden mutants bench bench-cached clean
+.PHONY: setup system web demo demo-zh slides test test-fast lint schema golden mutants bench bench-cached clean
 
-setup: system $(STAMP)
+setup: system web $(STAMP)
 
 system:
 	@bash scripts/setup-system.sh
+
+# reveal.js for offline slide decks, into .web/ (pinned; fetched once)
+web: system
+	@bash scripts/setup-web.sh
 
 # The venv is rebuilt only when the pinned dependencies change.
 $(STAMP): pyproject.toml

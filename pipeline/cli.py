@@ -26,6 +26,7 @@ examples:
   python render.py storyboards/mamba.yaml --only 3 6      re-render entries 3 and 6 (1-based) or scene ids
   python render.py storyboards/mamba.yaml --dry-run       show what would render and what is cached
   python render.py storyboards/mamba.yaml --preview       also write pause frames and a contact sheet
+  python render.py storyboards/mamba.yaml --slides html,pdf,pptx   the deck also as PDF and PowerPoint
   python render.py storyboards/mamba.yaml --slides        also export a manim-slides HTML deck (with
                                                           the narration as speaker notes)
   python render.py storyboards/mamba.yaml --voice none    a silent video (default voice: espeak)
@@ -105,7 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-n", "--dry-run", action="store_true", help="print the plan; render and write nothing")
     p.add_argument(
-        "--slides", action="store_true", help="also export a manim-slides HTML deck to <name>/slides/"
+        "--slides",
+        nargs="?",
+        const="html",
+        metavar="FORMATS",
+        help="also export the deck to <name>/slides/: html (default; reveal.js, works offline), pdf, pptx, "
+        "or several, e.g. --slides html,pdf,pptx",
     )
     p.add_argument(
         "--preview",
@@ -202,6 +208,17 @@ def main(argv: list[str] | None = None) -> int:
                 fields = ", ".join(f"{k}={v.default!r}" for k, v in spec.params.model_fields.items())
                 print(f"{scene_id:<28} {spec.summary}\n{'':<28} params: {fields}")
         return 0
+    if args.slides is not None and args.storyboard is None and args.slides.endswith((".yaml", ".yml")):
+        args.storyboard, args.slides = Path(args.slides), "html"  # `--slides lecture.yaml`: no formats given
+    slide_formats: tuple[str, ...] = ()
+    if args.slides is not None:
+        from pipeline.slides import parse_formats
+
+        try:
+            slide_formats = parse_formats(args.slides)
+        except ValueError as e:
+            print(f"render.py: error: --slides: {e}", file=sys.stderr)
+            return 2
     if args.storyboard is None:
         parser.print_usage(sys.stderr)
         print("render.py: error: a storyboard file is required (or --schema / --list)", file=sys.stderr)
@@ -264,7 +281,8 @@ def main(argv: list[str] | None = None) -> int:
         only=only,
         jobs=args.jobs,
         dry_run=args.dry_run,
-        slides=args.slides,
+        slides=bool(slide_formats),
+        slide_formats=slide_formats,
         preview=args.preview,
         use_cache=not args.no_cache,
     )
