@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 
-.PHONY: setup system web demo demo-zh slides test test-fast lint schema golden mutants bench bench-cached clean
+.PHONY: setup system web demo demo-zh slides test test-fast lint schema golden mutants retrain bench bench-cached clean
 
 setup: system web $(STAMP)
 
@@ -71,3 +71,9 @@ clean:
 # Planted bugs (tests/mutants/*.yaml), each applied alone to a temporary copy; every one must fail a test.
 mutants: setup
 	$(PY) scripts/mutants.py --jobs $(JOBS)
+
+# Retrain the three tiny models from scratch (a few minutes on one core) and check that the weights, curves
+# and manifest come out byte for byte as committed (git diff fails otherwise).
+retrain: setup
+	$(PY) -m lib.models.train all
+	git diff --stat --exit-code -- lib/models/weights

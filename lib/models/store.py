@@ -1,0 +1,68 @@
+"""Weight and curve files of the trained models: byte-for-byte reproducible ``.npz`` files and a manifest.
+
+``np.savez`` stamps each member with the current time, so two identical trainings would write different
+bytes; :func:`write_npz` fixes the timestamp and the member order, so a file's sha256 depends on its arrays
+only and ``make retrain`` can reproduce the committed files exactly. Reading needs NumPy only (no torch).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+WEIGHTS_DIR = Path(__file__).with_name("weights")
+MANIFEST = "manifest.json"
+
+
+def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> str:
+    """Write ``arrays`` as an uncompressed .npz with fixed timestamps, sorted names; return its sha256.
+
+    Written to a temporary file, then renamed: the file appears whole or not at all.
+    """
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
+        for name in sorted(arrays):
+            member = io.BytesIO()
+            np.lib.format.write_array(member, np.ascontiguousarray(arrays[name]), allow_pickle=False)
+            zf.writestr(zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0)), member.getvalue())
+    data = buf.getvalue()
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_npz(path: Path) -> dict[str, np.ndarray]:
+    """Every array of an .npz file (no pickles)."""
+    with np.load(path, allow_pickle=False) as f:
+        return {k: f[k] for k in f.files}
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def read_manifest(folder: Path = WEIGHTS_DIR) -> dict[str, Any]:
+    """The manifest: per task its seed, steps, settings, final metrics, files and their sha256."""
+    path = folder / MANIFEST
+    return json.loads(path.read_text()) if path.exists() else {"models": {}}
+
+
+def write_manifest(manifest: dict[str, Any], folder: Path = WEIGHTS_DIR) -> None:
+    """Write the manifest with sorted keys and a final newline (stable diffs), atomically."""
+    path = folder / MANIFEST
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    os.replace(tmp, path)
+
+
+def load_weights(task: str, folder: Path = WEIGHTS_DIR) -> dict[str, np.ndarray]:
+    """A trained model's weights (torch state-dict names and layouts), as float64 arrays."""
+    return {k: v.astype(np.float64) for k, v in read_npz(folder / f"{task}.npz").items()}
