@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.fsutil import write_text_atomic
+from pipeline.fsutil import sweep_temporaries, write_text_atomic
 from pipeline.jobs import ClipMeta
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -298,8 +298,11 @@ class ClipCache:
         return self.dir / key
 
     def sweep(self) -> int:
-        """Remove the temporary folders of workers that are no longer running (killed mid-render)."""
+        """Remove the temporary folders of workers that are no longer running (killed mid-render), and the
+        temporary files dead processes left beside the clips and the shared SVGs."""
         removed = 0
+        for folder in (self.dir, self.dir.parent / "texts", self.dir.parent / "tex"):
+            removed += len(sweep_temporaries(folder, recursive=False))
         for tmp in self.dir.glob(".tmp-*-*"):
             pid = tmp.name.rsplit("-", 1)[-1]
             if pid.isdigit() and not Path(f"/proc/{pid}").exists():

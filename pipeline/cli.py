@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,8 +51,10 @@ outputs (under --output, default output/):
 your own scenes: list their packages under `plugins:` in the storyboard (imported relative to its
 folder); see docs/writing-scenes.md.
 
-exit status: 0 ok, 1 an entry, the stitching, the preview or the slide export failed (one line each;
-             details in <name>/logs/), 2 invalid storyboard or arguments (nothing is written).
+exit status: 0 ok, 1 an entry, the stitching, the preview or the slide export failed, or the disk filled
+             up (one line each; details in <name>/logs/), 2 invalid storyboard or arguments, an output
+             folder that cannot be written, or another run using the same output folder (nothing is
+             written), 130 / 143 stopped by Ctrl-C / SIGTERM (workers stopped, nothing half-written kept).
 """
 
 
@@ -187,7 +192,7 @@ def _registry(storyboard: Path | None) -> dict[str, SceneSpec]:
     return registry
 
 
-def main(argv: list[str] | None = None) -> int:
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
 
@@ -254,6 +259,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"render.py: error: {msg}", file=sys.stderr)
         return 2
     output = args.output.resolve()
+    if not args.dry_run:  # a read-only mount, a regular file: one line now, not a traceback mid-run
+        from pipeline.fsutil import writable_dir
+
+        for folder in (output, (args.cache_dir or output / ".cache" / "clips").resolve()):
+            problem = writable_dir(folder)
+            if problem:
+                print(f"render.py: error: {problem}", file=sys.stderr)
+                return 2
     if args.script:
         from pipeline.script import write_script
 
@@ -286,4 +299,39 @@ def main(argv: list[str] | None = None) -> int:
         preview=args.preview,
         use_cache=not args.no_cache,
     )
-    return run_storyboard(board, settings, opts)
+    from pipeline.fsutil import FolderBusy, folder_lock
+
+    try:  # one run per output folder: two would render everything twice into the same files
+        with contextlib.nullcontext() if opts.dry_run else folder_lock(output / board.name):
+            return run_storyboard(board, settings, opts)
+    except FolderBusy as e:
+        print(f"render.py: error: {e}; wait for it to end, or render elsewhere with -o", file=sys.stderr)
+        return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The command line. Ctrl-C and SIGTERM (what CI runners and ``timeout`` send) stop every worker at once
+    and end with one line and status 128 + the signal (130, 143), as a shell reports a killed command; the
+    machine failing outside what a run reports (the disk filling up) ends with one line and status 1."""
+    from pipeline.executor import Interrupted, stop_all
+
+    def interrupt(signum: int, _frame: object) -> None:
+        raise Interrupted(signum)
+
+    main_thread = threading.current_thread() is threading.main_thread()  # signals reach only that one
+    previous = signal.signal(signal.SIGTERM, interrupt) if main_thread else None
+    try:
+        return _main(argv)
+    except (KeyboardInterrupt, Interrupted) as e:
+        signum = e.signum if isinstance(e, Interrupted) else signal.SIGINT
+        stop_all()  # run_jobs has stopped its workers already; this covers an interrupt just before
+        name = signal.Signals(signum).name
+        print(f"render.py: interrupted ({name}): workers stopped, nothing half-written kept", file=sys.stderr)
+        return 128 + signum
+    except OSError as e:
+        where = f": {e.filename}" if e.filename else ""
+        print(f"render.py: error: {e.strerror or e}{where}", file=sys.stderr)
+        return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)

@@ -13,6 +13,7 @@ import errno
 import fcntl
 import os
 import re
+import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -85,7 +86,7 @@ def publish_dir(tmp_dir: Path, dest: Path) -> None:
         except OSError as e:
             if e.errno not in (errno.ENOTEMPTY, errno.EEXIST) or attempt == 99:
                 raise
-        old = dest.with_name(f".{dest.name}.old.{os.getpid()}.{attempt}")
+        old = dest.with_name(f".{dest.name}.old.{os.getpid()}.{secrets.token_hex(4)}")  # unique per thread
         try:
             os.rename(dest, old)
         except FileNotFoundError:  # another process moved it aside first: try again
@@ -123,7 +124,7 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def sweep_temporaries(folder: Path, *, owned: bool = False) -> list[Path]:
+def sweep_temporaries(folder: Path, *, owned: bool = False, recursive: bool = True) -> list[Path]:
     """Remove the temporaries a dead process left in ``folder`` and its subfolders (a kill -9 during an
     atomic write or a stitch); return what was removed. A temporary names its writer's pid; one whose
     writer still runs is kept. ``owned``: the caller holds ``folder``'s lock, so no other process writes
@@ -149,6 +150,8 @@ def sweep_temporaries(folder: Path, *, owned: bool = False) -> list[Path]:
             else:
                 path.unlink(missing_ok=True)
             removed.append(path)
+        if not recursive:
+            break
         dirnames[:] = [d for d in dirnames if (Path(dirpath) / d).exists()]
     return removed
 
@@ -174,8 +177,9 @@ def folder_lock(folder: Path) -> Iterator[None]:
         except BlockingIOError:
             holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "pid unknown"
             raise FolderBusy(folder, holder) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()}\n".encode(), 0)
+        with contextlib.suppress(OSError):  # who holds it, for the message of a second run; a full disk
+            os.ftruncate(fd, 0)  # must not stop the run for that
+            os.pwrite(fd, f"pid {os.getpid()}\n".encode(), 0)
         yield
     finally:
         os.close(fd)  # releases the lock

@@ -12,6 +12,7 @@ used only when all of them match; otherwise the clips are re-encoded to one form
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -124,7 +125,8 @@ def stitch(clips: list[Path], dest: Path, title: str, chapter_names: list[str]) 
     chapters = [(n, s, s + i.duration) for n, s, i in zip(chapter_names, starts, infos, strict=True)]
     same = len({i.signature for i in infos}) == 1
     dest.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".stitch-", dir=dest.parent) as work, atomic_path(dest) as tmp:
+    stitch_dir = f".stitch-{os.getpid()}-"  # the pid: a later run sweeps it if this process was killed
+    with tempfile.TemporaryDirectory(prefix=stitch_dir, dir=dest.parent) as work, atomic_path(dest) as tmp:
         meta, lst = Path(work) / "chapters.ffmeta", Path(work) / "clips.txt"
         meta.write_text(_ffmetadata(title, chapters), encoding="utf-8")
         if same:

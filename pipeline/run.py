@@ -7,6 +7,7 @@ message per failure, ``last_run.json`` saying what happened, and exit status 1; 
 from __future__ import annotations
 
 import json
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pipeline.executor import JobResult, run_jobs
-from pipeline.fsutil import clone_or_copy, write_text_atomic
+from pipeline.fsutil import clone_or_copy, sweep_temporaries, write_text_atomic
 from pipeline.jobs import ClipMeta, Job
 from pipeline.media import MediaError, stitch
 from pipeline.plan import Plan, Settings, make_plan
@@ -51,7 +52,9 @@ def run_storyboard(
         _print_plan(plan, console or _console())
         return 0
 
+    sweep_temporaries(out_dir)  # what a run killed mid-write left (kill -9 while stitching: .stitch-*/, .tmp)
     cache = plan.cache
+    errors: list[str] = []  # failures of the steps around rendering: saving, stitching, preview, slides
     results = {p.job.index: JobResult(p.job, "cached", 0.0, p.cached) for p in plan.entries if p.cached}
     todo = plan.todo
     if todo:
@@ -65,8 +68,10 @@ def run_storyboard(
         timings.update(
             {f"{r.job.scene_id}@{r.job.quality}": r.seconds for r in rendered if r.status == "rendered"}
         )
-        write_text_atomic(settings.cache_dir / "timings.json", json.dumps(timings, indent=1, sort_keys=True))
-    cache.save_memos()
+        text = json.dumps(timings, indent=1, sort_keys=True)
+        save = lambda: write_text_atomic(settings.cache_dir / "timings.json", text)
+        _step("saving timings", save, out_dir, errors)
+    _step("saving the cache memos", cache.save_memos, out_dir, errors)  # a full disk: a line, not a traceback
     ordered = [results[p.job.index] for p in plan.selected]
 
     # the video needs every entry of the storyboard, not only the ones this run was asked for
@@ -74,7 +79,6 @@ def run_storyboard(
     found = [results[j.index].meta if j.index in results else None for j in jobs]
     video = subs = None
     notes: list[str] = []
-    errors: list[str] = []  # failures after rendering: stitching, preview, slides
     if all(found):
         metas: list[ClipMeta] = [m for m in found if m is not None]
         video = _step("stitching", lambda: _assemble(plan, metas, results, out_dir), out_dir, errors)
@@ -123,7 +127,10 @@ def run_storyboard(
             for r in ordered
         ],
     }
-    write_text_atomic(out_dir / "last_run.json", json.dumps(report, indent=2, ensure_ascii=False))
+    try:
+        write_text_atomic(out_dir / "last_run.json", json.dumps(report, indent=2, ensure_ascii=False))
+    except OSError as e:  # the disk filled up: the summary below still says what happened
+        errors.append(f"could not write {out_dir / 'last_run.json'}: {e.strerror or e}")
     seconds = time.perf_counter() - t_start
     if console is None and video and not (errors or notes) and all(r.status == "cached" for r in ordered):
         # nothing was rendered and nothing failed: a table of "cached" rows would say no more than this
@@ -159,19 +166,25 @@ def _step(name: str, fn: Callable[[], T], out_dir: Path, errors: list[str]) -> T
     try:
         return fn()
     except Exception as e:
-        log = out_dir / "logs" / f"{name}.log"
-        log.parent.mkdir(parents=True, exist_ok=True)
-        log.write_text(traceback.format_exc(), encoding="utf-8")
+        log = out_dir / "logs" / f"{name.replace(' ', '_')}.log"
+        try:
+            log.parent.mkdir(parents=True, exist_ok=True)
+            log.write_text(traceback.format_exc(), encoding="utf-8")
+            where = f" (log: {log})"
+        except OSError:  # the disk that failed the step may not take its log either
+            where = ""
         text = " ".join(str(e).split())
         text = text if len(text) <= 300 else text[:297] + "..."  # ffmpeg's stderr can run to pages
         kind = "" if isinstance(e, MediaError | SlidesError) else f"{type(e).__name__}: "
-        errors.append(f"{name} failed: {kind}{text} (log: {log})")
+        errors.append(f"{name} failed: {kind}{text}{where}")
         return None
 
 
 def _render_with_progress(
     jobs: list[Job], n_workers: int, timeout: float, console: Console
 ) -> list[JobResult]:
+    if not console.is_terminal:  # a CI log: a plain line per change of state, as it happens
+        return _render_with_lines(jobs, n_workers, timeout, console)
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn  # only when rendering
 
     progress = Progress(
@@ -206,6 +219,31 @@ def _render_with_progress(
         for r in results:  # a worker that died before reporting still ends its row
             if r.status == "failed":
                 progress.update(tasks[r.job.index], state="[red]failed", total=1, completed=1)
+    return results
+
+
+def _render_with_lines(jobs: list[Job], n_workers: int, timeout: float, console: Console) -> list[JobResult]:
+    """Progress without a terminal: a line when an entry starts, ends or fails, never redrawn or cut."""
+    lock = threading.Lock()
+    ended: set[int] = set()
+
+    def say(job: Job, text: str) -> None:
+        console.print(f"{job.name}: {text}", highlight=False, markup=False, soft_wrap=True)
+
+    def on_event(job: Job, event: str, data: dict[str, Any]) -> None:
+        with lock:
+            if event == "start":
+                say(job, "rendering")
+            elif event in ("done", "error") and job.index not in ended:
+                ended.add(job.index)
+                state = "done" if event == "done" else f"failed: {data.get('message', '')}"
+                say(job, f"{state} ({len(ended)}/{len(jobs)})")
+
+    console.print(f"{len(jobs)} to render, {n_workers} at a time", highlight=False)
+    results = run_jobs(jobs, n_workers, on_event, timeout)
+    for r in results:  # a worker that died before reporting
+        if r.job.index not in ended:
+            on_event(r.job, "done" if r.status == "rendered" else "error", {"message": r.error})
     return results
 
 
@@ -334,6 +372,16 @@ def _print_plan(plan: Plan, console: Console) -> None:
 
 
 def _print_summary(results: list[JobResult], console: Console) -> None:
+    if not console.is_terminal:  # a CI log: plain lines, never a table cut at 80 columns
+        console.print("render summary:", highlight=False)
+        for r in results:
+            m = r.meta
+            cells = [f"{r.job.index + 1}", r.job.name, r.status, f"{r.seconds:.1f} s"]
+            cells += [f"clip {m.duration:.1f} s"] if m else []
+            cells += [f"peak {m.peak_rss_mb} MB"] if m and r.status == "rendered" else []
+            cells += [f"{r.error} (log: {r.job.log_path})"] if r.status == "failed" else []
+            console.print("  ".join(cells), highlight=False, markup=False, soft_wrap=True)
+        return
     from rich.table import Table
 
     table = Table(title="render summary")

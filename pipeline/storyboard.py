@@ -6,7 +6,9 @@ the file, the line, the key path, what was expected and, for misspelt names, a d
 
 from __future__ import annotations
 
+import hashlib
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +27,7 @@ Locale = Literal["en", "zh"]
 Loc = tuple[str | int, ...]  # a key path: ("scenes", 2, "params", "delta")
 PLUGIN_NAME = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$"  # a dotted Python name: my_course.scenes
 PluginName = Annotated[str, Field(pattern=PLUGIN_NAME)]
+MAX_ENTRIES = 500  # a lecture has tens: more is a mistake or an attack (the file size: yamlsource)
 
 
 class EntryModel(BaseModel):
@@ -63,7 +66,7 @@ class StoryboardModel(BaseModel):
         description="Packages of your own scenes (e.g. my_course.scenes), imported relative to this file's "
         "folder; laid out like scenes/: <package>/<topic>/<name>.py + <package>/<topic>/params/<name>.py.",
     )
-    scenes: list[EntryModel] = Field(min_length=1)
+    scenes: list[EntryModel] = Field(min_length=1, max_length=MAX_ENTRIES)
 
 
 @dataclass(frozen=True)
@@ -177,7 +180,7 @@ def parse_storyboard(path: Path) -> Storyboard:
         )
         for i, e in enumerate(board.scenes)
     )
-    name = board.name or re.sub(r"[^a-z0-9_-]+", "-", path.stem.lower()).strip("-") or "storyboard"
+    name = board.name or folder_name(path)
     return Storyboard(
         path,
         board.title,
@@ -189,6 +192,19 @@ def parse_storyboard(path: Path) -> Storyboard:
         board.voice,
         board.narration,
     )
+
+
+def folder_name(path: Path) -> str:
+    """The output folder of a storyboard without ``name:``: its file name, lower-cased, with each run of
+    characters other than letters, digits, ``_`` and ``-`` made one ``-``. Letters of any script are kept
+    (``课程一.yaml`` → ``课程一``; file systems take them), so files named apart get folders named apart.
+    A name with nothing left (``!!.yaml``) or too long gets a digest of the file name, so it stays unique."""
+    stem = unicodedata.normalize("NFC", path.stem)
+    name = re.sub(r"[^\w-]+", "-", stem.lower()).strip("-_")
+    digest = hashlib.sha256(stem.encode()).hexdigest()[:8]
+    if not name:
+        return f"storyboard-{digest}"
+    return name if len(name) <= 64 else f"{name[:55].rstrip('-_')}-{digest}"
 
 
 def _check_voice(doc: YamlDocument) -> list[Problem]:

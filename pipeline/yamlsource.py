@@ -1,7 +1,14 @@
-"""Safe YAML loading that remembers the line of every key, so errors can point at file:line."""
+"""Safe YAML loading that remembers the line of every key, so errors can point at file:line.
+
+The input is bounded before it can cost much: the file's size, its nesting depth, its number of values and
+what its aliases expand to (an "alias bomb" of 404 bytes, 9 levels of 9 aliases, would expand to 9⁹ values).
+Each bound is checked on the parser's event stream (libyaml's, iterative: no recursion however deep the
+input) before anything is built, and each breach is one :class:`YamlSyntaxError` with the line it happened at.
+"""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -9,6 +16,14 @@ from typing import Any
 import yaml
 
 Path_ = tuple[str | int, ...]
+
+# A lecture storyboard is a few KB (the Mamba lecture: 2 KB, 60 values); these leave room for a hundredfold.
+MAX_BYTES = 1 << 20
+MAX_DEPTH = 32  # mappings and sequences inside one another (a storyboard needs 5)
+MAX_VALUES = 20_000  # scalars, mappings and sequences, counted again wherever an alias repeats them
+MAX_ALIASES = 1_000
+# libyaml when PyYAML was built with it: the pre-check then costs ~10 ms for the largest allowed file
+_EventLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -32,8 +47,13 @@ class YamlSyntaxError(Exception):
 
 
 def load_yaml(path: Path) -> YamlDocument:
-    """Parse ``path`` with the safe loader (no Python tags) and record the line of every node."""
-    text = path.read_text(encoding="utf-8")
+    """Parse ``path`` with the safe loader (no Python tags) and record the line of every node.
+
+    Raises :class:`YamlSyntaxError` for unreadable, oversized, non-UTF-8 or over-nested input as well as
+    for invalid YAML, so a caller reports every one of them as one problem with a line.
+    """
+    text = _read_text(path)
+    _check_bounds(path, text)
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as e:
@@ -43,41 +63,113 @@ def load_yaml(path: Path) -> YamlDocument:
     if node is None:
         return YamlDocument(path, None, {(): 1})
     try:
-        data = _construct(node, (), lines)
+        data = _Builder(lines).build(node, ())
     except DuplicateKey as e:
         raise YamlSyntaxError(path, e.line, f"duplicate key {'.'.join(map(str, e.loc))}") from e
+    except TooBig as e:
+        raise YamlSyntaxError(path, e.line, str(e)) from e
     except yaml.YAMLError as e:  # e.g. a !!python tag: the safe constructor refuses it
         mark = getattr(e, "problem_mark", None)
         raise YamlSyntaxError(path, mark.line + 1 if mark else None, str(getattr(e, "problem", e))) from e
     return YamlDocument(path, data, lines)
 
 
+def _read_text(path: Path) -> str:
+    """The file as UTF-8 text, at most MAX_BYTES of it."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(MAX_BYTES + 1)
+    except OSError as e:
+        raise YamlSyntaxError(path, None, f"cannot read the file: {e.strerror or e}") from None
+    if len(raw) > MAX_BYTES:
+        size = os.path.getsize(path)
+        raise YamlSyntaxError(
+            path, None, f"the file is {size / 2**20:.1f} MB; a storyboard may be at most {MAX_BYTES >> 20} MB"
+        )
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw.count(b"\n", 0, e.start) + 1
+        column = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
+        raise YamlSyntaxError(
+            path,
+            line,
+            f"not UTF-8 text: byte 0x{raw[e.start]:02x} at column {column} (save the file as UTF-8; "
+            "a Latin-1 or Windows-1252 file shows this)",
+        ) from None
+
+
+def _check_bounds(path: Path, text: str) -> None:
+    """Walk the parser's events once: depth, values and aliases within bounds. A syntax error is left for
+    the composer to report (its messages are the ones users see for every other mistake)."""
+    depth = values = aliases = 0
+    try:
+        for event in yaml.parse(text, Loader=_EventLoader):
+            line = event.start_mark.line + 1 if event.start_mark else None
+            if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise YamlSyntaxError(path, line, f"nested more than {MAX_DEPTH} levels deep")
+            elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                depth -= 1
+            elif isinstance(event, yaml.AliasEvent):
+                aliases += 1
+                if aliases > MAX_ALIASES:
+                    raise YamlSyntaxError(path, line, f"more than {MAX_ALIASES} aliases (*name)")
+            if isinstance(event, yaml.NodeEvent):
+                values += 1
+                if values > MAX_VALUES:
+                    raise YamlSyntaxError(path, line, f"more than {MAX_VALUES} values")
+    except yaml.YAMLError:
+        return
+
+
 _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 
-def _construct(node: yaml.Node, loc: Path_, lines: dict[Path_, int]) -> Any:
-    lines.setdefault(loc, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN_TAGS:
-        # a tagged collection (e.g. !!python/object/apply) must never be walked as if it were plain data
-        raise yaml.constructor.ConstructorError(
-            None, None, f"tag {node.tag!r} is not allowed", node.start_mark
-        )
-    if isinstance(node, yaml.MappingNode):
-        out: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = _scalar(key_node)
-            if key in out:
-                raise DuplicateKey(key_node.start_mark.line + 1, (*loc, key))
-            lines[(*loc, key)] = key_node.start_mark.line + 1
-            out[key] = _construct(value_node, (*loc, key), lines)
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_construct(item, (*loc, i), lines) for i, item in enumerate(node.value)]
-    return _scalar(node)
+class _Builder:
+    """Plain data from a node tree, with the line of every key; aliases are expanded (they are the same
+    node objects), so the values built are counted against MAX_VALUES and their depth against MAX_DEPTH."""
+
+    def __init__(self, lines: dict[Path_, int]) -> None:
+        self.lines = lines
+        self.values = 0
+
+    def build(self, node: yaml.Node, loc: Path_, depth: int = 0) -> Any:
+        line = node.start_mark.line + 1
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise TooBig(line, f"aliases expand to more than {MAX_VALUES} values")
+        if depth > MAX_DEPTH:
+            raise TooBig(line, f"aliases nest more than {MAX_DEPTH} levels deep")
+        self.lines.setdefault(loc, line)
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN_TAGS:
+            # a tagged collection (e.g. !!python/object/apply) must never be walked as if it were plain data
+            raise yaml.constructor.ConstructorError(
+                None, None, f"tag {node.tag!r} is not allowed", node.start_mark
+            )
+        if isinstance(node, yaml.MappingNode):
+            out: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = _scalar(key_node)
+                if key in out:
+                    raise DuplicateKey(key_node.start_mark.line + 1, (*loc, key))
+                self.lines[(*loc, key)] = key_node.start_mark.line + 1
+                out[key] = self.build(value_node, (*loc, key), depth + 1)
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*loc, i), depth + 1) for i, item in enumerate(node.value)]
+        return _scalar(node)
 
 
 def _scalar(node: yaml.Node) -> Any:
     return yaml.SafeLoader("").construct_object(node, deep=True)
+
+
+class TooBig(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
 
 
 class DuplicateKey(Exception):

@@ -5,11 +5,22 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
 
 import pytest
 
-from pipeline.fsutil import clone_or_copy, write_text_atomic
+from pipeline.cli import main
+from pipeline.fsutil import clone_or_copy, folder_lock, publish_dir, sweep_temporaries, write_text_atomic
+from pipeline.storyboard import MAX_ENTRIES, StoryboardError, folder_name, parse_storyboard
 from pipeline.worker import _copy_svgs, svg_ok
+from pipeline.yamlsource import MAX_BYTES, MAX_DEPTH, MAX_VALUES
+
+ROOT = Path(__file__).resolve().parents[2]
+PLUGIN = "plugins: [tests.pipeline.fixture_scenes]\n"
 
 SVG = '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="4"><path d="M0 0"/></svg>\n'
 
@@ -95,3 +106,209 @@ def test_atomic_files_get_the_mode_open_would_give(tmp_path, umask, mode):
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "manifest.json").stat().st_mode) == mode
     assert stat.S_IMODE((tmp_path / "copy.json").stat().st_mode) == mode
+
+
+# 3, 4. hostile storyboards: one problem with a line, exit status 2, never a traceback --------------------
+
+VALID = "title: T\nquality: low\n" + PLUGIN + "scenes:\n  - scene: fixture.shapes\n"
+
+
+def cli(board: Path, out: Path, capsys, *extra: str) -> tuple[int, list[str]]:
+    code = main([str(board), "-o", str(out), "--slides-dir", str(out.parent / "slides"), *extra])
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.out + captured.err
+    return code, captured.err.splitlines()
+
+
+def test_a_latin1_storyboard_is_one_problem_at_its_line(tmp_path, capsys):
+    board = tmp_path / "latin1.yaml"
+    board.write_bytes(VALID.replace("title: T", "title: T\nchapter_note: Caf\xe9").encode("latin-1"))
+    code, err = cli(board, tmp_path / "out", capsys)
+    assert code == 2 and len(err) == 2, err
+    assert f"{board}:2: <document>: invalid YAML: not UTF-8 text: byte 0xe9 at column 18" in err[1]
+    assert not (tmp_path / "out").exists()
+
+
+def test_500_levels_of_nesting_are_one_problem_not_a_recursion_error(tmp_path, capsys):
+    board = tmp_path / "deep.yaml"
+    board.write_text("title: T\nscenes: " + "[" * 500 + "]" * 500 + "\n")
+    code, err = cli(board, tmp_path / "out", capsys)
+    assert code == 2 and len(err) == 2, err
+    assert f"{board}:2: <document>: invalid YAML: nested more than {MAX_DEPTH} levels deep" in err[1]
+
+
+def test_an_alias_bomb_is_refused_before_it_expands(tmp_path):
+    # 404 bytes, 9 levels of 9 aliases: 9**9 = 387 million values once expanded
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines += [f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]
+    board = tmp_path / "bomb.yaml"
+    board.write_text("\n".join(lines) + "\n")
+    t0 = time.perf_counter()
+    with pytest.raises(StoryboardError) as err:
+        parse_storyboard(board)
+    assert time.perf_counter() - t0 < 5
+    (problem,) = err.value.problems
+    assert f"aliases expand to more than {MAX_VALUES} values" in problem.message
+
+
+def test_an_oversized_storyboard_is_refused_without_parsing_it(tmp_path):
+    board = tmp_path / "big.yaml"
+    board.write_text(VALID + "# " + "x" * MAX_BYTES + "\n")
+    with pytest.raises(StoryboardError) as err:
+        parse_storyboard(board)
+    (problem,) = err.value.problems
+    assert problem.message == "invalid YAML: the file is 1.0 MB; a storyboard may be at most 1 MB"
+
+
+def test_too_many_values_are_refused_at_the_line_where_the_bound_is_crossed(tmp_path):
+    board = tmp_path / "keys.yaml"
+    keys = "".join(f"    k{i}: {i}\n" for i in range(MAX_VALUES))  # under 1 MB, 2 values a line
+    board.write_text(VALID + "    params:\n" + keys)
+    with pytest.raises(StoryboardError) as err:
+        parse_storyboard(board)
+    (problem,) = err.value.problems
+    assert problem.message == f"invalid YAML: more than {MAX_VALUES} values"
+    # values before line 7: the document's mapping 1, title and quality 4, plugins 3 (key, list, item),
+    # scenes 2 (key, list), the entry's mapping 1, scene 2, params 2 (key, mapping) = 15; then 2 a line
+    assert problem.line == 7 + (MAX_VALUES + 1 - 15 - 1) // 2
+
+
+def test_too_many_entries_are_one_problem(tmp_path):
+    board = tmp_path / "long.yaml"
+    board.write_text(VALID + "  - scene: fixture.shapes\n" * MAX_ENTRIES)
+    with pytest.raises(StoryboardError) as err:
+        parse_storyboard(board)
+    (problem,) = err.value.problems
+    assert problem.loc == ("scenes",) and f"at most {MAX_ENTRIES} items" in problem.message
+
+
+# 3. an output folder that cannot be written: one line, exit status 2, before anything renders -----------
+
+
+def test_output_on_a_regular_file_is_one_line(tmp_path, capsys):
+    board = tmp_path / "ok.yaml"
+    board.write_text(VALID)
+    (tmp_path / "file").write_text("not a folder")
+    code, err = cli(board, tmp_path / "file", capsys)
+    assert (code, err) == (2, [f"render.py: error: {tmp_path / 'file'} is not a directory"])
+
+
+@pytest.fixture
+def read_only_dir(tmp_path):
+    """A read-only folder: a read-only tmpfs mount when we may mount (root ignores mode bits), else 0555."""
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    if os.geteuid() != 0:
+        ro.chmod(0o555)
+        yield ro
+        ro.chmod(0o755)
+        return
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(ro)]).returncode != 0:
+        pytest.skip("cannot mount a read-only tmpfs here")
+    try:
+        yield ro
+    finally:
+        subprocess.run(["umount", str(ro)], check=True)
+
+
+def test_output_on_a_read_only_folder_is_one_line(tmp_path, read_only_dir, capsys):
+    board = tmp_path / "ok.yaml"
+    board.write_text(VALID)
+    code, err = cli(board, read_only_dir, capsys)
+    assert code == 2 and len(err) == 1, err
+    assert err[0].startswith(f"render.py: error: cannot write in {read_only_dir}: ")
+    code, err = cli(board, read_only_dir / "sub", capsys)
+    assert code == 2 and err[0].startswith(f"render.py: error: cannot create {read_only_dir / 'sub'}: ")
+
+
+# 5. storyboards named without ASCII letters get folders of their own -----------------------------------
+
+
+def test_file_names_without_ascii_letters_give_distinct_readable_folders(tmp_path):
+    names = {}
+    for stem in ("课程一", "课程二", "Café Lecture", "!!", "??"):
+        board = tmp_path / f"{stem}.yaml"
+        board.write_text(VALID)
+        names[stem] = parse_storyboard(board).name
+    assert names["课程一"] == "课程一" and names["课程二"] == "课程二"
+    assert names["Café Lecture"] == "café-lecture"
+    assert names["!!"].startswith("storyboard-") and names["??"].startswith("storyboard-")
+    assert len(set(names.values())) == len(names)
+    assert folder_name(Path("x" * 100 + ".yaml")) != folder_name(Path("x" * 99 + "y.yaml"))
+    assert len(folder_name(Path("x" * 100 + ".yaml"))) <= 64
+
+
+# 6. one run per output folder; cache publication safe between processes --------------------------------
+
+
+def test_a_second_run_on_a_locked_output_folder_exits_2_with_one_line(tmp_path):
+    board = tmp_path / "ok.yaml"
+    board.write_text(VALID)
+    out = tmp_path / "out"
+    with folder_lock(out / "ok"):  # as a running render.py holds it
+        proc = subprocess.run(
+            [sys.executable, "render.py", str(board), "-o", str(out)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert proc.returncode == 2, proc.stdout + proc.stderr
+        assert proc.stderr.splitlines() == [
+            f"render.py: error: {out / 'ok'} is in use by another run (pid {os.getpid()}); "
+            "wait for it to end, or render elsewhere with -o"
+        ]
+        assert not list((out / ".cache" / "clips").glob("*"))  # nothing was rendered
+    with folder_lock(out / "ok"):  # released when its holder is done (or dies: the kernel drops it)
+        pass
+
+
+def test_concurrent_publication_of_one_cache_entry_never_fails_nor_merges(tmp_path):
+    dest = tmp_path / "cache" / "key"
+    errors: list[BaseException] = []
+
+    def publisher(n: int) -> None:
+        try:
+            for k in range(40):
+                tmp = tmp_path / f".tmp-key-{n}-{k}"
+                tmp.mkdir()
+                (tmp / "clip.mp4").write_text(f"{n}")
+                (tmp / "meta.json").write_text(f"{n}")
+                publish_dir(tmp, dest)
+        except BaseException as e:  # reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=publisher, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(p.name for p in dest.iterdir()) == ["clip.mp4", "meta.json"]  # one whole entry
+    assert (dest / "clip.mp4").read_text() == (dest / "meta.json").read_text()
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == ["key"]  # nothing set aside is left
+
+
+# 8. temporaries of dead processes are swept, a live writer's are kept -----------------------------------
+
+
+def test_sweep_removes_the_temporaries_of_dead_writers_only(tmp_path):
+    dead, alive = 999_999_999, os.getppid()  # no such pid; our parent runs
+    out = tmp_path / "lecture"
+    (out / "clips").mkdir(parents=True)
+    stale = [
+        out / f".stitch-{dead}-abc123",
+        out / f".lecture.{dead}.k2j3h4g5.tmp.mp4",
+        out / "clips" / f".e01_x.{dead}.a1b2c3d4.tmp.mp4",
+        out / f".script.en.{dead}.zz99yy88.tmp.md",
+    ]
+    live = [out / f".stitch-{alive}-def456", out / f".lecture.{alive}.q1w2e3r4.tmp.mp4"]
+    kept = [out / "lecture.mp4", out / "clips" / "e01_x.mp4", out / ".lock", out / ".lecture.tmp.mp4"]
+    for p in stale[:1] + live[:1]:
+        p.mkdir()
+        (p / "clips.txt").write_text("x")
+    for p in stale[1:] + live[1:] + kept:
+        p.write_text("x")
+    assert sorted(sweep_temporaries(out)) == sorted(stale)
+    assert all(p.exists() for p in live + kept)
+    assert sweep_temporaries(out, owned=True) == [out / ".lecture.tmp.mp4"]  # no pid: stale under our lock
