@@ -29,6 +29,7 @@ examples:
   python render.py storyboards/mamba.yaml --only 3 6      re-render entries 3 and 6 (1-based) or scene ids
   python render.py storyboards/mamba.yaml --dry-run       show what would render and what is cached
   python render.py storyboards/mamba.yaml --preview       also write pause frames and a contact sheet
+  python render.py storyboards/mamba.yaml --publish       also write <name>/publish/: the upload bundle
   python render.py storyboards/mamba.yaml --slides html,pdf,pptx   the deck also as PDF and PowerPoint
   python render.py storyboards/mamba.yaml --slides        also export a manim-slides HTML deck (with
                                                           the narration as speaker notes)
@@ -47,6 +48,8 @@ outputs (under --output, default output/):
   .cache/               content-addressed clips; a clip is re-rendered only when its scene's code, its
                         params, the quality, the locale or the tool versions change
   <name>/last_run.json  what this run rendered, reused or failed (written even when a step fails)
+  <name>/publish/       with --publish: <name>.mp4 encoded for upload, chapters.txt, captions,
+                        thumbnail.png, description.md (title, chapters, the papers the code cites)
 
 your own scenes: list their packages under `plugins:` in the storyboard (imported relative to its
 folder); see docs/writing-scenes.md.
@@ -122,6 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--preview",
         action="store_true",
         help="also save the last frame of every slide as PNG and a contact sheet of the whole video",
+    )
+    p.add_argument(
+        "--publish",
+        action="store_true",
+        help="also write <name>/publish/: the video encoded as platforms recommend for upload, chapters.txt, "
+        "the captions, thumbnail.png and description.md",
     )
     p.add_argument(
         "--no-cache", action="store_true", help="re-render every entry even if a cached clip exists"
@@ -252,7 +261,7 @@ def _main(argv: list[str] | None) -> int:
         return 2
     if args.locale and args.locale != board.locale:
         # another language is another video: output/<name>-zh/<name>-zh.mp4, beside the original
-        board = dataclasses.replace(board, name=f"{board.name}-{args.locale}")
+        board = dataclasses.replace(board.in_locale(args.locale), name=f"{board.name}-{args.locale}")
     only, errors = _select(args.only or [], board)
     if errors:
         for msg in errors:
@@ -297,6 +306,7 @@ def _main(argv: list[str] | None) -> int:
         slides=bool(slide_formats),
         slide_formats=slide_formats,
         preview=args.preview,
+        publish=args.publish,
         use_cache=not args.no_cache,
     )
     from pipeline.fsutil import FolderBusy, folder_lock

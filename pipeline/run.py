@@ -34,6 +34,7 @@ class RunOptions:
     dry_run: bool = False
     slides: bool = False
     slide_formats: tuple[str, ...] = ("html",)  # with slides: html, pdf, pptx
+    publish: bool = False  # <name>/publish/: the upload bundle
     preview: bool = False
     use_cache: bool = True
 
@@ -95,6 +96,12 @@ def run_storyboard(
                 errors,
             )
             notes += [f"slides: {', '.join(map(str, deck))}"] if deck else []
+        if video and opts.publish:
+            from pipeline.publish import publish
+
+            stitched = video
+            bundle = _step("publish", lambda: publish(plan, stitched, out_dir), out_dir, errors)
+            notes += [f"publish: {bundle[0]}", *bundle[1]] if bundle else []
     else:
         missing = sum(1 for m in found if not m)
         notes.append(f"video not stitched: {missing} entr{'y' if missing == 1 else 'ies'} not rendered")

@@ -9,8 +9,8 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -27,6 +27,7 @@ Locale = Literal["en", "zh"]
 Loc = tuple[str | int, ...]  # a key path: ("scenes", 2, "params", "delta")
 PLUGIN_NAME = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$"  # a dotted Python name: my_course.scenes
 PluginName = Annotated[str, Field(pattern=PLUGIN_NAME)]
+ChapterTitle = Annotated[str, Field(min_length=1, max_length=120)]
 MAX_ENTRIES = 500  # a lecture has tens: more is a mistake or an attack (the file size: yamlsource)
 
 
@@ -35,12 +36,25 @@ class EntryModel(BaseModel):
 
     scene: str = Field(description="A registered scene id (see `render.py --list`).")
     params: dict[str, Any] = Field(default_factory=dict, description="The scene's typed parameters.")
-    chapter: str | None = Field(None, min_length=1, max_length=120, description="Chapter title in the video.")
+    chapter: ChapterTitle | dict[Locale, ChapterTitle] | None = Field(
+        None,
+        description="Chapter title in the video (default: the scene's summary), or one per locale: "
+        "{en: ..., zh: ...} (a locale without its own takes the storyboard locale's).",
+    )
     narration: bool | dict[str, str] | None = Field(
         None,
         description="false silences this entry; a mapping {beat: text} replaces a beat's narration and "
         "{'beat+': text} adds a sentence after it (in the storyboard's locale; the beat's {fields} work).",
     )
+
+
+class ThumbnailModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    entry: int | str = Field(
+        1, description="The entry whose frame is used: its 1-based index or its scene id."
+    )
+    at: float | None = Field(None, ge=0, description="Seconds into that entry (default: its middle).")
 
 
 class StoryboardModel(BaseModel):
@@ -66,6 +80,9 @@ class StoryboardModel(BaseModel):
         description="Packages of your own scenes (e.g. my_course.scenes), imported relative to this file's "
         "folder; laid out like scenes/: <package>/<topic>/<name>.py + <package>/<topic>/params/<name>.py.",
     )
+    thumbnail: ThumbnailModel | None = Field(
+        None, description="The frame under the title of the --publish thumbnail: {entry: 3, at: 12.5}."
+    )
     scenes: list[EntryModel] = Field(min_length=1, max_length=MAX_ENTRIES)
 
 
@@ -77,6 +94,7 @@ class Entry:
     chapter: str
     spec: SceneSpec
     narration: bool | dict[str, str] | None = None  # the entry's overrides, as written
+    chapters: tuple[tuple[str, str], ...] = ()  # (locale, title) as written, when given per locale
 
 
 @dataclass(frozen=True)
@@ -90,6 +108,20 @@ class Storyboard:
     plugins: tuple[str, ...] = ()  # imported with ``path.parent`` on the import path
     voice: str | None = None  # as written (paths relative to ``path.parent``)
     narration: bool = True
+    thumbnail: Thumbnail | None = None
+
+    def in_locale(self, locale: str) -> Storyboard:
+        """This storyboard with each entry's chapter title in ``locale``, where the entry gives one."""
+        return replace(
+            self,
+            entries=tuple(replace(e, chapter=dict(e.chapters).get(locale, e.chapter)) for e in self.entries),
+        )
+
+
+@dataclass(frozen=True)
+class Thumbnail:
+    entry: int  # 0-based
+    at: float | None  # seconds into the entry; None: its middle
 
 
 @dataclass(frozen=True)
@@ -160,7 +192,7 @@ def parse_storyboard(path: Path) -> Storyboard:
     registry, plugin_errors = load_scenes(plugins, path.parent)
     problems = [Problem(path, doc.line_of(("plugins", i)), ("plugins", i), msg) for i, msg in plugin_errors]
     entry_problems, params = _check_entries(doc, doc.data.get("scenes"), registry)
-    problems += _check_voice(doc)
+    problems += _check_voice(doc) + _check_thumbnail(doc)
     try:
         board = StoryboardModel.model_validate(doc.data)
     except ValidationError as err:
@@ -174,9 +206,10 @@ def parse_storyboard(path: Path) -> Storyboard:
             i,
             e.scene,
             params[i],
-            e.chapter or registry[e.scene].summary or e.scene,
+            _chapter(e.chapter, board.locale) or registry[e.scene].summary or e.scene,
             registry[e.scene],
             e.narration,
+            tuple(e.chapter.items()) if isinstance(e.chapter, dict) else (),
         )
         for i, e in enumerate(board.scenes)
     )
@@ -191,6 +224,7 @@ def parse_storyboard(path: Path) -> Storyboard:
         tuple(board.plugins),
         board.voice,
         board.narration,
+        _thumbnail(board.thumbnail, board.scenes),
     )
 
 
@@ -205,6 +239,37 @@ def folder_name(path: Path) -> str:
     if not name:
         return f"storyboard-{digest}"
     return name if len(name) <= 64 else f"{name[:55].rstrip('-_')}-{digest}"
+
+
+def _chapter(value: str | Mapping[Locale, str] | None, locale: Locale) -> str | None:
+    """The chapter title for ``locale``: a per-locale title falls back to any one given."""
+    if isinstance(value, Mapping):
+        return value.get(locale) or next(iter(value.values()), None)
+    return value
+
+
+def _check_thumbnail(doc: YamlDocument) -> list[Problem]:
+    """``thumbnail.entry`` names an entry of this storyboard (its form is the model's to check)."""
+    raw, scenes = doc.data.get("thumbnail"), doc.data.get("scenes")
+    if not isinstance(raw, dict) or not isinstance(scenes, list):
+        return []
+    entry, loc = raw.get("entry", 1), ("thumbnail", "entry")
+    ids = [s.get("scene") for s in scenes if isinstance(s, dict)]
+    if isinstance(entry, int) and not isinstance(entry, bool) and not 1 <= entry <= len(scenes):
+        return [Problem(doc.path, doc.line_of(loc), loc, f"no entry {entry}; expected 1..{len(scenes)}")]
+    if isinstance(entry, str) and entry not in ids:
+        known = sorted({i for i in ids if isinstance(i, str)})
+        hint = did_you_mean(entry, known) or f"its scenes: {', '.join(known)}"
+        return [Problem(doc.path, doc.line_of(loc), loc, f"no entry shows scene {entry!r}", hint)]
+    return []
+
+
+def _thumbnail(model: ThumbnailModel | None, scenes: list[EntryModel]) -> Thumbnail | None:
+    if model is None:
+        return None
+    if isinstance(model.entry, str):  # the first entry showing that scene
+        return Thumbnail(next(i for i, e in enumerate(scenes) if e.scene == model.entry), model.at)
+    return Thumbnail(model.entry - 1, model.at)
 
 
 def _check_voice(doc: YamlDocument) -> list[Problem]:
