@@ -31,6 +31,7 @@ class Selection(LectureScene):
 
     EXAMPLES = (
         {
+            "model": "random",
             "sentence": "selective models choose",
             "d_inner": 6,
             "d_state": 6,
@@ -39,12 +40,14 @@ class Selection(LectureScene):
             "channel": 2,
             "state": 1,
         },
+        {"seed": 2, "channel": 1, "state": 2},  # the trained model on another input
     )
 
     STRINGS = {
         "en": {
             "title": "Selection: the token sets the step",
             "subtitle": "Δ, B and C are computed from each token of the sentence",
+            "subtitle_trained": "a Mamba trained to copy the letters (data) and skip the dots (noise)",
             "step": "step",
             "rows": "rows: tokens · columns: channels d (Δ) or states n (B, C)",
             "which": "channel d = {d}, state n = {n}, A = {a}",
@@ -58,6 +61,7 @@ class Selection(LectureScene):
         "zh": {
             "title": "选择机制：由 token 决定步长",
             "subtitle": "Δ、B、C 都由句子中的每个 token 计算得到",
+            "subtitle_trained": "训练好的 Mamba：复制字母（数据），跳过圆点（噪声）",
             "step": "步长",
             "rows": "行：token · 列：通道 d（Δ）或状态 n（B、C）",
             "which": "通道 d = {d}，状态 n = {n}，A = {a}",
@@ -120,13 +124,14 @@ class Selection(LectureScene):
     # --- numbers (all from lib/) -----------------------------------------------------------------
     def compute(self) -> None:
         p = self.params
-        self.m = self.params.model()
+        self.m = self.params.toy()
         self.g = selection_gates(self.m, p.channel, p.state)
         self.L = len(self.m.tokens)
 
     # --- beats -------------------------------------------------------------------------------------
     def show_projections(self) -> None:
-        self.header = self.title_bar("title", "subtitle")
+        subtitle = "subtitle_trained" if self.params.model == "trained" else "subtitle"
+        self.header = self.title_bar("title", subtitle)
         formulas = [
             tex(r"\Delta_t = \mathrm{softplus}(x_t W_\Delta + b_\Delta)", 30, theme.DELTA),
             tex(r"B_t = x_t W_B", 30, theme.MAT_B),

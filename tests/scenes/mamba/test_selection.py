@@ -5,6 +5,8 @@ bias −1, A[d, n] = −(n + 1)); the test draws them again from the seed and co
 Δ = softplus(x W_down W_up + b), B = x W_B, C = x W_C, keep Ā = exp(ΔA) and let-in B̄/B
 ((exp(ΔA) − 1)/A for zoh, Δ for "mamba"), and the LTI twin at the sentence's mean Δ. Each is formatted
 with the kit's formatter and compared with the exact string drawn, in both locales where strings differ.
+For the trained model (the default) Δ, B, C and A come from the torch model on the committed weights
+(``trained_ref.py``), and the rest is computed from them as above.
 """
 
 from __future__ import annotations
@@ -17,14 +19,18 @@ import torch.nn.functional as F
 from lib.mamba.toy_mamba import embed, tokenize
 from scenes.kit import numbers
 from scenes.mamba.selection import Selection
+from tests.scenes.mamba.trained_ref import trained_reference
 
-CASES = [None, *Selection.EXAMPLES]
-IDS = ["defaults", *[f"example{i}" for i in range(len(Selection.EXAMPLES))]]
+CASES = [None, {"model": "random"}, *Selection.EXAMPLES]
+IDS = ["defaults", "random", *[f"example{i}" for i in range(len(Selection.EXAMPLES))]]
 PROJECTIONS, GATES, EXTREMES, LTI = range(4)  # the pauses, in order
 
 
 def reference(raw) -> dict:
     p = Selection.Params.model_validate(raw or {})
+    if p.model == "trained":
+        t = trained_reference(p.seed, p.d_inner)
+        return _gates(p, t["tokens"], t["delta"], t["B"], t["C"], float(t["A"][p.channel, p.state]))
     tokens = tokenize(p.sentence)
     D, N = p.d_inner, p.d_state
     x = torch.from_numpy(embed(tokens, D, p.seed))  # (L, D): each word's fixed embedding (the input data)
@@ -36,6 +42,11 @@ def reference(raw) -> dict:
     W_C = torch.from_numpy(rng.standard_normal((D, N)) * scale)
     delta = F.softplus(x @ W_down @ W_up - 1.0)  # (L, D)
     a = -(p.state + 1.0)  # S4D-real A[d, n] = −(n + 1)
+    return _gates(p, list(tokens), delta, x @ W_B, x @ W_C, a)
+
+
+def _gates(p, tokens: list, delta: torch.Tensor, B: torch.Tensor, C: torch.Tensor, a: float) -> dict:
+    """Keep and let-in of channel p.channel, state p.state (A = a), per token and for the LTI twin."""
 
     def gates(d: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         keep = torch.exp(d * a)
@@ -46,8 +57,8 @@ def reference(raw) -> dict:
     lti = dc.mean()
     lti_keep, lti_let_in = gates(lti)
     return {
-        "p": p, "tokens": list(tokens), "delta_all": delta.numpy(), "B": (x @ W_B).numpy(),
-        "C": (x @ W_C).numpy(), "a": a, "delta": dc.numpy(), "keep": keep.numpy(), "let_in": let_in.numpy(),
+        "p": p, "tokens": tokens, "delta_all": delta.numpy(), "B": B.numpy(), "C": C.numpy(), "a": a,
+        "delta": dc.numpy(), "keep": keep.numpy(), "let_in": let_in.numpy(),
         "most": int(torch.argmax(dc)), "least": int(torch.argmin(dc)),
         "lti": (float(lti), float(lti_keep), float(lti_let_in)),
     }  # fmt: skip
@@ -139,3 +150,21 @@ def test_channel_and_state_are_bounded_by_the_model():
         Selection.Params(d_inner=2, channel=2)
     with pytest.raises(ValueError):
         Selection.Params(d_state=3, state=3)
+
+
+def test_the_trained_model_lets_the_letters_in_and_keeps_its_state_on_the_dots():
+    """The learned selection itself, on the default input: every data token a large step, every dot ≈ 0."""
+    ref = reference(None)
+    data = np.array([tok != "·" for tok in ref["tokens"]])
+    assert data.any() and (~data).any()
+    assert ref["delta"][data].min() > 0.5 > 0.01 > ref["delta"][~data].max()
+    assert ref["keep"][~data].min() > 0.99 and ref["let_in"][~data].max() < 0.01
+    assert ref["tokens"][ref["most"]] != "·" and ref["tokens"][ref["least"]] == "·"
+
+
+def test_the_trained_model_needs_its_own_state_size_and_discretisation():
+    with pytest.raises(ValueError, match="d_state"):
+        Selection.Params(d_state=6)
+    with pytest.raises(ValueError, match="discretization"):
+        Selection.Params(discretization="mamba")
+    Selection.Params(model="random", d_state=6, discretization="mamba")
