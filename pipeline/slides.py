@@ -142,3 +142,7 @@ def _vendor_assets(html: Path) -> None:
             for ref in _CSS_URL.findall(src.read_text(encoding="utf-8")):
                 sub = str(Path(rel).parent / ref.split("?")[0].split("#")[0])
                 todo.append((sub, (dest.parent / ref.split("?")[0].split("#")[0]).resolve()))
+    licence = REVEAL_DIR / "LICENSE"  # MIT: its notice goes with the copies
+    if licence.is_file():
+        path, rel = _LOCAL.findall(text)[0]
+        shutil.copyfile(licence, html.parent / path[: -len(rel)] / "LICENSE")

@@ -80,6 +80,7 @@ def fake_reveal(tmp_path, monkeypatch):
         "dist/theme/fonts/a.woff": "font",
         "dist/img/b.png": "png",
         "dist/unused.js": "not copied",
+        "LICENSE": "MIT",
     }.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text)
@@ -105,6 +106,7 @@ def test_only_the_files_the_page_uses_are_copied_with_what_their_css_loads(tmp_p
     copied = sorted(str(p.relative_to(html.parent)) for p in html.parent.rglob("*") if p.is_file())
     assert copied == [
         "index.html",
+        "index_assets/reveal.js-9.9.9/LICENSE",
         f"{pre}/img/b.png",
         f"{pre}/reveal.css",
         f"{pre}/reveal.js",
