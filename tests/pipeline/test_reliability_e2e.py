@@ -3,9 +3,11 @@ runs and CI logs, each driven through ``render.py`` on the pipeline's own fixtur
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -21,8 +23,19 @@ ONE = "title: One\nquality: low\n" + PLUGIN + "scenes:\n  - scene: fixture.shape
 
 
 def command(board: Path, out: Path, *extra: str) -> list[str]:
-    return [sys.executable, "render.py", str(board), "-o", str(out), "--slides-dir", str(out.parent / "slides"),
-            "--jobs", "2", *extra]  # fmt: skip
+    slides = str(out.parent / "slides")
+    return [
+        sys.executable,
+        "render.py",
+        str(board),
+        "-o",
+        str(out),
+        "--slides-dir",
+        slides,
+        "--jobs",
+        "2",
+        *extra,
+    ]
 
 
 def render(board: Path, out: Path, *extra: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -32,8 +45,9 @@ def render(board: Path, out: Path, *extra: str, env: dict | None = None) -> subp
 
 
 def start(board: Path, out: Path, *extra: str, env: dict | None = None) -> subprocess.Popen:
+    pipe = subprocess.PIPE
     return subprocess.Popen(
-        command(board, out, *extra), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        command(board, out, *extra), cwd=ROOT, stdout=pipe, stderr=pipe, text=True, env=env
     )
 
 
@@ -61,7 +75,8 @@ def one(tmp_path_factory):
     board.write_text(ONE)
     proc = render(board, root / "out")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    return {"board": board, "out": root / "out", "dir": root / "out" / "one", "cache": root / "out/.cache/clips"}
+    out = root / "out"
+    return {"board": board, "out": out, "dir": out / "one", "cache": out / ".cache" / "clips"}
 
 
 # 2. a damaged output clip never reaches the cache -----------------------------------------------------
@@ -78,3 +93,210 @@ def test_truncating_an_output_clip_leaves_the_cache_whole_and_the_next_run_resto
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert json.loads((one["dir"] / "last_run.json").read_text())["entries"][0]["status"] == "cached"
     assert sha256(clip) == before and os.stat(clip).st_ino != os.stat(cached).st_ino
+
+
+def sleepy_board(tmp_path: Path, *seconds: float) -> Path:
+    board = tmp_path / "slow.yaml"
+    entries = "".join(f"  - scene: fixture.sleepy\n    params: {{seconds: {s}}}\n" for s in seconds)
+    board.write_text("title: Slow\nquality: low\n" + PLUGIN + "scenes:\n" + entries)
+    return board
+
+
+def gone(pid: int) -> bool:
+    """The process has exited (a zombie waiting for its reaper counts as gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] in "ZX"
+    except (OSError, IndexError):
+        return True
+
+
+def kill_all(pids: list[int]) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+
+
+# 6. one run per output folder ------------------------------------------------------------------------
+
+
+def test_a_second_run_into_a_busy_output_folder_exits_2_at_once(tmp_path):
+    board, out = sleepy_board(tmp_path, 300), tmp_path / "out"
+    first = start(board, out)
+    pids: list[int] = []
+    try:
+        wait_for(lambda: bool(worker_pids(out / ".cache" / "clips")))
+        pids = worker_pids(out / ".cache" / "clips")
+        second = render(board, out)
+        assert second.returncode == 2, second.stdout + second.stderr
+        assert second.stderr.splitlines() == [
+            f"render.py: error: {out / 'slow'} is in use by another run (pid {first.pid}); "
+            "wait for it to end, or render elsewhere with -o"
+        ]
+        assert first.poll() is None  # the first run goes on
+    finally:
+        first.terminate()
+        first.communicate(timeout=60)
+        kill_all(pids)
+
+
+# 7. Ctrl-C and SIGTERM stop the workers at once, with one line and 128 + the signal ---------------------
+
+
+@pytest.mark.parametrize(("sig", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_to_the_parent_stops_every_worker_at_once(tmp_path, sig, status):
+    board, out = sleepy_board(tmp_path, 300, 301), tmp_path / "out"
+    cache = out / ".cache" / "clips"
+    run = start(board, out)
+    pids: list[int] = []
+    try:
+        wait_for(lambda: len(worker_pids(cache)) == 2)  # both workers are rendering (asleep in construct)
+        pids = worker_pids(cache)
+        t0 = time.monotonic()
+        run.send_signal(sig)  # to the parent only, as CI runners and `timeout` do
+        stdout, stderr = run.communicate(timeout=60)
+        assert time.monotonic() - t0 < 10  # not the 300 s the entries would take
+        assert run.returncode == status, stdout + stderr
+        name = signal.Signals(sig).name
+        assert stderr.splitlines() == [
+            f"render.py: interrupted ({name}): workers stopped, nothing half-written kept"
+        ]
+        assert "Traceback" not in stdout
+        wait_for(lambda: all(gone(p) for p in pids), 5)
+        assert not list(cache.glob(".tmp-*"))  # their build folders were removed
+        assert not (out / "slow" / "last_run.json").exists() and not list(cache.glob("*/meta.json"))
+    finally:
+        run.kill()
+        kill_all(pids)
+
+
+# 9. a stuck worker (SIGSTOP) is stopped by --timeout ---------------------------------------------------
+
+
+def test_a_stopped_worker_is_caught_by_the_timeout(tmp_path):
+    board, out = sleepy_board(tmp_path, 3), tmp_path / "out"
+    cache = out / ".cache" / "clips"
+    run = start(board, out, "--timeout", "15")
+    pids: list[int] = []
+    try:
+        wait_for(lambda: bool(worker_pids(cache)))
+        pids = worker_pids(cache)
+        os.killpg(pids[0], signal.SIGSTOP)  # frozen, not dead: no output, no exit, forever
+        t0 = time.monotonic()
+        stdout, stderr = run.communicate(timeout=120)
+        assert time.monotonic() - t0 < 30
+        assert run.returncode == 1, stdout + stderr
+        (entry,) = json.loads((out / "slow" / "last_run.json").read_text())["entries"]
+        assert entry["status"] == "failed" and entry["error"] == "timed out after 15 s (--timeout)"
+        wait_for(lambda: gone(pids[0]), 5)  # SIGKILL ends a stopped process too
+        assert not list(cache.glob(".tmp-*"))
+    finally:
+        run.kill()
+        kill_all(pids)
+
+
+# 8. kill -9 while stitching: the next run sweeps what it left ------------------------------------------
+
+
+def test_what_a_run_killed_while_stitching_left_is_swept_by_the_next(tmp_path):
+    board, out = tmp_path / "one.yaml", tmp_path / "out"
+    board.write_text(ONE)
+    assert render(board, out).returncode == 0
+    board.write_text(ONE.replace("title: One", "title: Two"))  # the clip is cached, the video re-stitched
+    real = shutil.which("ffmpeg")
+    fake_dir = tmp_path / "bin"
+    fake_dir.mkdir()
+    fake = fake_dir / "ffmpeg"  # answers -version like the real one (same cache keys); hangs on concat
+    version = f'[ "$1" = -version ] && exec {real} -version'
+    fake.write_text(f"#!/bin/sh\n{version}\necho $$ > {tmp_path}/ff.pid\nexec sleep 120\n")
+    fake.chmod(0o755)
+    run = start(board, out, env={**os.environ, "PATH": f"{fake_dir}{os.pathsep}{os.environ['PATH']}"})
+    folder = out / "one"
+    try:
+        wait_for(lambda: (tmp_path / "ff.pid").exists() and bool(list(folder.glob(".stitch-*"))))
+        left = sorted(p.name for p in folder.iterdir() if p.name.startswith(".") and p.name != ".lock")
+        assert len(left) == 2 and any(n.endswith(".tmp.mp4") for n in left), left
+        run.send_signal(signal.SIGKILL)
+        run.communicate(timeout=30)
+    finally:
+        run.kill()
+        with contextlib.suppress(OSError, ValueError):
+            os.kill(int((tmp_path / "ff.pid").read_text()), signal.SIGKILL)
+    assert sorted(p.name for p in folder.iterdir() if p.name.startswith(".") and p.name != ".lock") == left
+    proc = render(board, out)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert not [p.name for p in folder.rglob(".*") if p.name != ".lock"]  # swept, and nothing new left
+    assert json.loads((folder / "manifest.json").read_text())["title"] == "Two"
+
+
+# 10. CI logs: a line per change of state as it happens, paths never cut ---------------------------------
+
+
+def test_without_a_terminal_progress_comes_as_lines_and_paths_are_whole(tmp_path):
+    deep = tmp_path / ("a-rather-long-folder-name-" * 4) / "out"  # the log paths are > 80 columns
+    board = tmp_path / "mixed.yaml"
+    board.write_text(
+        "title: Mixed\nquality: low\n" + PLUGIN + "scenes:\n  - scene: fixture.failing\n"
+        "  - scene: fixture.sleepy\n    params: {seconds: 4}\n"
+    )
+    run = start(board, deep, env={**os.environ, "COLUMNS": "80"})
+    seen: list[tuple[str, bool]] = []  # (line, the run was still going when it arrived)
+    assert run.stdout is not None
+    for line in run.stdout:
+        seen.append((line.rstrip("\n"), run.poll() is None))
+    run.wait(timeout=120)
+    assert run.returncode == 1
+    lines = [line for line, _ in seen]
+    early = [line for line, going in seen if going]
+    assert "e02_fixture_sleepy: rendering" in early  # printed while the entry rendered, not at the end
+    assert any(line.startswith("e01_fixture_failing: failed: RuntimeError: ") for line in early)
+    log = deep / "mixed" / "logs" / "e01_fixture_failing.log"
+    assert len(str(log)) > 80
+    (row,) = [line for line in lines if line.startswith("1  e01_fixture_failing  failed")]
+    assert row.endswith(f"(log: {log})")
+    assert "…" not in "\n".join(lines)
+
+
+# 3. the disk fills up mid-run: a line per failed step, the summary, last_run.json, never a traceback ------
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 1 MB tmpfs (mounting needs root; elsewhere the test is skipped)."""
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    if (
+        os.geteuid() != 0
+        or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)]).returncode
+    ):
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=True)
+
+
+def test_a_full_disk_ends_with_a_line_per_failure_the_summary_and_the_report(tmp_path, small_disk):
+    """The cache's disk is full: the render fails, and so does saving the timings and memos beside the
+    clips; each is one line, the summary follows and last_run.json is written (the output has room)."""
+    board, out = tmp_path / "one.yaml", tmp_path / "out"
+    board.write_text(ONE)
+    st = os.statvfs(small_disk)
+    (small_disk / "filler").write_bytes(b"\0" * (st.f_bavail * st.f_frsize))
+    assert os.statvfs(small_disk).f_bavail == 0
+    proc = render(board, out, "--cache-dir", str(small_disk / "clips"))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    report = json.loads((out / "one" / "last_run.json").read_text())
+    (entry,) = report["entries"]
+    assert entry["status"] == "failed" and "No space left on device" in Path(entry["log"]).read_text()
+    assert [e.split(":")[0] for e in report["errors"]] == [
+        "saving timings failed",
+        "saving the cache memos failed",
+    ]
+    assert all("OSError: [Errno 28] No space left on device" in e for e in report["errors"])
+    printed = proc.stdout.splitlines()
+    assert "render summary:" in printed
+    assert [line for line in printed if line.startswith("error: ")] == [
+        f"error: {e}" for e in report["errors"]
+    ]
+    assert not [p for p in small_disk.rglob("*") if ".tmp" in p.name]  # no partial file left
