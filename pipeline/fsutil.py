@@ -204,7 +204,3 @@ def writable_dir(folder: Path) -> str | None:
     except OSError as e:
         return f"cannot write in {folder}: {e.strerror or e}"
     return None
-
-
-# the former name, still imported by pipeline.slides: placing a file there now copies as well
-link_or_copy = clone_or_copy

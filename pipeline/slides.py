@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pipeline.cache import ROOT, ClipCache
-from pipeline.fsutil import link_or_copy, publish_dir, write_text_atomic
+from pipeline.fsutil import clone_or_copy, publish_dir, write_text_atomic
 from pipeline.jobs import ClipMeta, Job
 from pipeline.plan import Plan
 
@@ -64,7 +64,7 @@ def gather(jobs: list[Job], metas: list[ClipMeta], cache: ClipCache, folder: Pat
                 src = entry / slide[k]
                 dest = files_dir / src.name
                 if not dest.exists():
-                    link_or_copy(src, dest)
+                    clone_or_copy(src, dest)
                 slide[k] = str(dest.resolve())
         write_text_atomic(folder / f"{job.name}.json", json.dumps(cfg, indent=2))
         names.append(job.name)
