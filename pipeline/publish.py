@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import shutil
@@ -28,7 +29,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.fsutil import publish_dir
+from pipeline.fsutil import publish_dir, write_text_atomic
 from pipeline.media import MediaError, probe
 from pipeline.plan import Plan
 from pipeline.references import Reference, collect
@@ -310,10 +311,21 @@ def publish(plan: Plan, video: Path, out_dir: Path) -> tuple[Path, list[str]]:
     ]
     chapters, notes = platform_chapters(raw)
     dest = out_dir / "publish"
+    # the encoding is the slow part (minutes at 1080p60): reuse it while its inputs are the same
+    info = probe(video)
+    inputs = [_sha256(video), board.title, [list(vars(c).values()) for c in chapters]]
+    inputs.append(encoder_args(info.height, Fraction(info.fps)))
+    key = hashlib.sha256(json.dumps(inputs, ensure_ascii=False).encode()).hexdigest()
+    memo, previous = out_dir / ".publish.json", dest / f"{board.name}.mp4"
+    reuse = previous.is_file() and _read_json(memo) == {"encoded": key}
     tmp = Path(tempfile.mkdtemp(prefix=".publish.", dir=out_dir))
     try:
         tmp.chmod(0o755)
-        encode(video, tmp / f"{board.name}.mp4", board.title, chapters)
+        if reuse:
+            shutil.copyfile(previous, tmp / previous.name)
+            notes.append("publish: the video and its chapters are unchanged, so is the encoding (reused)")
+        else:
+            encode(video, tmp / f"{board.name}.mp4", board.title, chapters)
         if chapters:
             (tmp / "chapters.txt").write_text(chapters_text(chapters), encoding="utf-8")
         for ext in ("srt", "vtt"):
@@ -325,7 +337,23 @@ def publish(plan: Plan, video: Path, out_dir: Path) -> tuple[Path, list[str]]:
         text = description(board.title, chapters, refs, plan.settings.locale)
         (tmp / "description.md").write_text(text, encoding="utf-8")
         publish_dir(tmp, dest)
+        write_text_atomic(memo, json.dumps({"encoded": key}))
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return dest, notes
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _read_json(path: Path) -> object:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None

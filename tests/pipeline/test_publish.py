@@ -221,3 +221,19 @@ def test_description_has_the_title_and_the_chapters(bundle):
     text = (bundle["pub"] / "description.md").read_text()
     assert text.startswith(f"# {TITLE}\n")
     assert (bundle["pub"] / "chapters.txt").read_text().strip() in text
+
+
+def test_an_unchanged_rerun_reuses_the_encoding(bundle):
+    before = bundle["video"].read_bytes()
+    board = bundle["root"] / "pub.yaml"
+    cmd = [sys.executable, "render.py", str(board), "-o", str(bundle["root"] / "out")]
+    cmd += ["--slides-dir", str(bundle["root"] / "slides"), "--publish"]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "so is the encoding (reused)" in proc.stdout
+    assert bundle["video"].read_bytes() == before
+    board.write_text(BOARD.replace(TITLE, "Another title"))  # the title is in the MP4: encode again
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and "reused" not in proc.stdout, proc.stdout + proc.stderr
+    title = ffprobe(bundle["video"], "-show_format")["format"]["tags"]["title"]
+    assert title == "Another title"
