@@ -129,7 +129,8 @@ def platform_chapters(chapters: list[Chapter]) -> tuple[list[Chapter], list[str]
 
 
 def chapters_text(chapters: list[Chapter]) -> str:
-    return "".join(f"{timestamp(c.start)} {c.title}\n" for c in chapters)
+    """One ``m:ss Title`` line per chapter (a title on one line, whatever its whitespace)."""
+    return "".join(f"{timestamp(c.start)} {' '.join(c.title.split())}\n" for c in chapters)
 
 
 def video_bitrate(height: int, fps: float) -> int:
