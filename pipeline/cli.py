@@ -268,14 +268,6 @@ def _main(argv: list[str] | None) -> int:
             print(f"render.py: error: {msg}", file=sys.stderr)
         return 2
     output = args.output.resolve()
-    if not args.dry_run:  # a read-only mount, a regular file: one line now, not a traceback mid-run
-        from pipeline.fsutil import writable_dir
-
-        for folder in (output, (args.cache_dir or output / ".cache" / "clips").resolve()):
-            problem = writable_dir(folder)
-            if problem:
-                print(f"render.py: error: {problem}", file=sys.stderr)
-                return 2
     if args.script:
         from pipeline.script import write_script
 
@@ -309,7 +301,14 @@ def _main(argv: list[str] | None) -> int:
         publish=args.publish,
         use_cache=not args.no_cache,
     )
-    from pipeline.fsutil import FolderBusy, folder_lock
+    from pipeline.fsutil import FolderBusy, folder_lock, writable_dir
+
+    if not args.dry_run:  # a read-only mount, a regular file: one line now, not a traceback mid-run
+        for folder in (output, settings.cache_dir):
+            problem = writable_dir(folder)
+            if problem:
+                print(f"render.py: error: {problem}", file=sys.stderr)
+                return 2
 
     try:  # one run per output folder: two would render everything twice into the same files
         with contextlib.nullcontext() if opts.dry_run else folder_lock(output / board.name):
