@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -300,3 +301,25 @@ def test_a_full_disk_ends_with_a_line_per_failure_the_summary_and_the_report(tmp
         f"error: {e}" for e in report["errors"]
     ]
     assert not [p for p in small_disk.rglob("*") if ".tmp" in p.name]  # no partial file left
+
+
+# 1. a broken SVG in the shared text cache is never trusted -------------------------------------------
+
+
+def test_a_render_survives_empty_svgs_in_the_shared_cache_and_publishes_sound_ones(tmp_path):
+    """What once broke a scene on every run: 0-byte SVGs left in ``.cache/texts`` by a racing writer."""
+    board, out = tmp_path / "real.yaml", tmp_path / "out"
+    board.write_text(
+        "title: Real\nquality: low\nscenes:\n  - scene: mamba.selective_scan\n"
+        "    params: {sentence: 'hello world', d_inner: 1, d_state: 4}\n"
+    )
+    assert render(board, out).returncode == 0
+    shared = sorted((out / ".cache" / "texts").glob("*.svg")) + sorted((out / ".cache" / "tex").glob("*.svg"))
+    assert len(shared) > 10  # the scene writes numbers and labels
+    for svg in shared:
+        svg.write_bytes(b"")  # in place: the inode a hard-linked private copy would share
+    proc = render(board, out, "--no-cache")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert json.loads((out / "real" / "last_run.json").read_text())["entries"][0]["status"] == "rendered"
+    for svg in shared:  # each was recompiled by the worker and published again, whole
+        assert ElementTree.parse(svg).getroot().tag.endswith("svg"), svg
