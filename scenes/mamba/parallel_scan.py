@@ -48,6 +48,7 @@ class ParallelScan(LectureScene):
 
     EXAMPLES = (
         {
+            "model": "random",
             "sentence": "short inputs are padded too",
             "d_inner": 3,
             "d_state": 3,
@@ -57,6 +58,7 @@ class ParallelScan(LectureScene):
             "discretization": "mamba",
         },
         {
+            "model": "random",
             "sentence": "selective models choose",
             "d_inner": 6,
             "d_state": 6,
@@ -82,7 +84,7 @@ class ParallelScan(LectureScene):
             "root": "the root composes all steps: its b is the last state, {h}",
             "down": "down-sweep: root ← identity; left ← parent, right ← parent ∘ left's total",
             "prefix": "each leaf now holds every step before it: its b is the state before that token",
-            "track": "state h_t[{d}, {n}] over the sentence",
+            "track": "state h_t[{d}, {n}] over the input",
             "last": "one last step at every leaf, all at once:",
             "parallel": "parallel scan",
             "sequential": "sequential scan",
@@ -104,7 +106,7 @@ class ParallelScan(LectureScene):
             "root": "根节点复合了所有步：它的 b 就是最后的状态 {h}",
             "down": "下扫：根 ← 单位元；左 ← 父节点，右 ← 父节点 ∘ 左子树总和",
             "prefix": "每个叶子现在保存它之前的所有步：它的 b 就是该 token 之前的状态",
-            "track": "状态 h_t[{d}, {n}] 随句子的变化",
+            "track": "状态 h_t[{d}, {n}] 随输入的变化",
             "last": "每个叶子再做最后一步，同时进行：",
             "parallel": "并行扫描",
             "sequential": "顺序扫描",
@@ -173,7 +175,7 @@ class ParallelScan(LectureScene):
     # --- numbers (all from lib/) -----------------------------------------------------------------
     def compute(self) -> None:
         p = self.params
-        self.m = p.model()
+        self.m = p.toy()
         self.tr = channel_scan(self.m, p.channel, p.state)
         self.L, self.n = self.tr.length, self.tr.padded_length
         self.depth = self.n.bit_length() - 1

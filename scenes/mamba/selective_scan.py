@@ -31,6 +31,7 @@ class SelectiveScan(LectureScene):
 
     EXAMPLES = (
         {
+            "model": "random",
             "sentence": "selective models choose",
             "d_inner": 6,
             "d_state": 6,
@@ -48,7 +49,7 @@ class SelectiveScan(LectureScene):
             "state": "state",
             "rows": "rows: channels d · columns: state n",
             "step": "token {t}: “{tok}”   its step Δ (mean over channels) = {delta}",
-            "track": "state h_t[1, 1] over the sentence",
+            "track": "state h_t[1, 1] over the input",
         },
         "zh": {
             "title": "选择性扫描：逐步计算",
@@ -58,7 +59,7 @@ class SelectiveScan(LectureScene):
             "state": "状态",
             "rows": "行：通道 d · 列：状态 n",
             "step": "第 {t} 个 token：“{tok}”   它的步长 Δ（各通道平均）= {delta}",
-            "track": "状态 h_t[1, 1] 随句子的变化",
+            "track": "状态 h_t[1, 1] 随输入的变化",
         },
     }
 
@@ -99,7 +100,7 @@ class SelectiveScan(LectureScene):
         return super().narration("step" if beat_id.startswith("step_") else beat_id, **fields)
 
     def construct(self) -> None:
-        self.m = self.params.model()
+        self.m = self.params.toy()
         s = self.m.scan
         self.vmax = {  # one colour scale per quantity over the whole sentence
             "A_bar": 1.0,

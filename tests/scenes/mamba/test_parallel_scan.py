@@ -2,9 +2,10 @@
 the leaves done here in torch; the strips at the end equal a plain torch loop h_t = a_t h_{t−1} + b_t.
 
 The leaves (a_t, b_t) = (Ā_t, B̄_t x_t)[d, n] are the scene's input, taken from lib's toy model (the selection
-scene's numbers); what is checked is what the scan makes of them: up-sweep node (level, j) holds the
-composition of its span, down-sweep node (level, j) the composition of every leaf before its span, and the
-padding is the identity (1, 0).
+scene's numbers), or for the trained model, the default, Ā_t = exp(Δ_t A) and B̄_t x_t = (exp(Δ_t A) − 1)/A ·
+B_t x_t from the torch model on the committed weights. What is checked is what the scan makes of them:
+up-sweep node (level, j) holds the composition of its span, down-sweep node (level, j) the composition of
+every leaf before its span, and the padding is the identity (1, 0).
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ import torch
 from lib.mamba.toy_mamba import toy_selective_ssm
 from scenes.kit import numbers
 from scenes.mamba.parallel_scan import ParallelScan
+from tests.scenes.mamba.trained_ref import trained_reference
 
 SCENE = "mamba.parallel_scan"
-CASES = [None, *ParallelScan.EXAMPLES]
-IDS = ["defaults", *[f"example{i}" for i in range(len(CASES) - 1)]]
+CASES = [None, {"model": "random"}, *ParallelScan.EXAMPLES]
+IDS = ["defaults", "random", *[f"example{i}" for i in range(len(CASES) - 2)]]
 STRINGS = ParallelScan.STRINGS
 NUMBER_KEYS = {f"{k}_{x}" for k in ("leaf", "up", "down") for x in "ab"} | {
     "assoc_left",
@@ -42,19 +44,28 @@ def _fmt(v: float) -> str:
 
 def _reference(raw):
     p = ParallelScan.Params.model_validate(raw or {})
-    m = toy_selective_ssm(p.sentence, p.d_inner, p.d_state, p.seed, discretization=p.discretization)
-    L = len(m.tokens)
+    if p.model == "trained":
+        t = trained_reference(p.seed, p.d_inner)
+        tokens = tuple(t["tokens"])
+        A = t["A"][p.channel, p.state]
+        dA = t["delta"][:, p.channel] * A  # (L,)
+        a = torch.exp(dA)  # Ā_t
+        b = torch.expm1(dA) / A * t["B"][:, p.state] * t["x"][:, p.channel]  # B̄_t x_t, ZOH
+    else:
+        m = toy_selective_ssm(p.sentence, p.d_inner, p.d_state, p.seed, discretization=p.discretization)
+        tokens = m.tokens
+        a = torch.tensor(m.scan.A_bar[:, p.channel, p.state], dtype=torch.float64)
+        b = torch.tensor(m.scan.Bx[:, p.channel, p.state], dtype=torch.float64)
+    L = len(tokens)
     n = 1 << (L - 1).bit_length()  # leaves, padded to a power of two
     depth = n.bit_length() - 1
-    a = torch.tensor(m.scan.A_bar[:, p.channel, p.state], dtype=torch.float64)
-    b = torch.tensor(m.scan.Bx[:, p.channel, p.state], dtype=torch.float64)
     one, zero = torch.tensor(1.0, dtype=torch.float64), torch.tensor(0.0, dtype=torch.float64)
     leaves = [(a[t], b[t]) for t in range(L)] + [(one, zero)] * (n - L)
     h, hs = zero, []
     for t in range(L):
         h = a[t] * h + b[t]
         hs.append(float(h))
-    return p, m.tokens, leaves, n, depth, hs
+    return p, tokens, leaves, n, depth, hs
 
 
 def _pairs(pic, key: str) -> dict[tuple, tuple[str, str]]:

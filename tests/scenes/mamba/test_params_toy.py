@@ -30,7 +30,7 @@ def test_a_sentence_is_valid_exactly_when_libs_tokens_fit(sentence):
 
 
 def test_the_model_is_built_from_the_same_tokens():
-    p = ToyParams(sentence="Mamba  lets\tsome tokens in", d_inner=1, d_state=2)
-    assert p.model().tokens == ("Mamba", "lets", "some", "tokens", "in")
+    p = ToyParams(model="random", sentence="Mamba  lets\tsome tokens in", d_inner=1, d_state=2)
+    assert p.toy().tokens == ("Mamba", "lets", "some", "tokens", "in")
     with pytest.raises(ValidationError, match="got 9"):
         ToyParams(sentence="one two three four five six seven eight nine")

@@ -4,7 +4,8 @@ the step's Δ in the caption, the state h_t[1, 1] over the sentence — against 
 
 The torch reference discretises and scans on its own (``selective_scan_ref``, the loop of mamba's
 reference code): Ā_t = exp(Δ_t A), B̄_t = Δ_t B_t ("mamba") or (exp(Δ_t A) − 1)/A · B_t ("zoh", Gu & Dao
-2023 eq. 4 for a diagonal A), h_t = Ā_t ⊙ h_{t−1} + B̄_t x_t, y_t = C_t · h_t.
+2023 eq. 4 for a diagonal A), h_t = Ā_t ⊙ h_{t−1} + B̄_t x_t, y_t = C_t · h_t. For the trained model (the
+default) the inputs come from the torch model on the committed weights (``trained_ref.py``).
 """
 
 from __future__ import annotations
@@ -15,18 +16,25 @@ import torch
 from scenes.kit import numbers
 from scenes.mamba.selective_scan import SelectiveScan
 from tests.lib.mamba.torch_mamba import selective_scan_ref
+from tests.scenes.mamba.trained_ref import trained_reference
 
 EXAMPLE = SelectiveScan.EXAMPLES[0]
-# (params, the decimals a viewer reads in the maps): two in the 4 × 4 maps, one in the smaller 6 × 6 cells
-CASES = [(None, 2), (EXAMPLE, 1)]
+# (params, the decimals a viewer reads in the maps): two in the random model's 4 × 4 maps, one in the smaller
+# 6 × 6 cells and in the trained model's maps (its B̄_t x_t and h_t reach 10 and more)
+CASES = [(None, 1), ({"model": "random"}, 2), (EXAMPLE, 1)]
 LOCALES = ["en", "zh"]
 TRACK_DIGITS = 3  # the closing strip of h_t[1, 1] has room for three decimals
 
 
 def reference(raw):
     p = SelectiveScan.Params.model_validate(raw or {})
-    m = p.model()  # the toy model's inputs: x (L, D), Δ (L, D), A (D, N), B, C (L, N)
-    x, delta, A, B, C = (torch.from_numpy(a) for a in (m.x, m.sel.delta, m.A, m.sel.B, m.sel.C))
+    if p.model == "trained":  # the trained block's inputs, from torch
+        t = trained_reference(p.seed, p.d_inner)
+        tokens, x, delta, A, B, C = (t[k] for k in ("tokens", "x", "delta", "A", "B", "C"))
+    else:  # the random toy model's inputs: x (L, D), Δ (L, D), A (D, N), B, C (L, N)
+        m = p.toy()
+        tokens = p.sentence.split()
+        x, delta, A, B, C = (torch.from_numpy(a) for a in (m.x, m.sel.delta, m.A, m.sel.B, m.sel.C))
     dA = delta[:, :, None] * A  # (L, D, N)
     if p.discretization == "mamba":
         dB = delta[:, :, None] * B[:, None, :]  # (L, D, N)
@@ -34,7 +42,7 @@ def reference(raw):
         dB = torch.expm1(dA) / A * B[:, None, :]  # (L, D, N)
     y, h = selective_scan_ref(x, delta, A, B, C, discretization=p.discretization)  # (L, D), (L, D, N)
     return {
-        "tokens": p.sentence.split(),
+        "tokens": tokens,
         "A_bar": torch.exp(dA),
         "Bx": dB * x[:, :, None],
         "h": h,
