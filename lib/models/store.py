@@ -19,6 +19,7 @@ import numpy as np
 
 WEIGHTS_DIR = Path(__file__).with_name("weights")
 MANIFEST = "manifest.json"
+DIGESTS = Path(__file__).with_name("digests.py")
 
 
 def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> str:
@@ -63,6 +64,34 @@ def write_manifest(manifest: dict[str, Any], folder: Path = WEIGHTS_DIR) -> None
     os.replace(tmp, path)
 
 
+def write_digests(manifest: dict[str, Any], path: Path = DIGESTS) -> None:
+    """Write ``lib/models/digests.py``: the sha256 of every file in the manifest, as Python source.
+
+    The clip cache keys a clip on the Python sources a scene imports, not on data files; the NumPy forwards
+    import this module, so retrained weights (new digests) re-render every scene that shows them.
+    """
+    files = {n: d for entry in manifest["models"].values() for n, d in entry["files"].items()}
+    lines = "".join(f'    "{name}": "{files[name]}",\n' for name in sorted(files))
+    source = (
+        '"""sha256 of the committed weight and curve files (written by ``python -m lib.models.train``).\n\n'
+        "Python source, so that the clip cache, which hashes the modules a scene imports, changes its key\n"
+        'when ``lib/models/weights/`` does; ``load_weights`` checks each file against it."""\n\n'
+        f"SHA256 = {{\n{lines}}}\n"
+    )
+    tmp = path.with_suffix(".py.tmp")
+    tmp.write_text(source)
+    os.replace(tmp, path)
+
+
 def load_weights(task: str, folder: Path = WEIGHTS_DIR) -> dict[str, np.ndarray]:
-    """A trained model's weights (torch state-dict names and layouts), as float64 arrays."""
-    return {k: v.astype(np.float64) for k, v in read_npz(folder / f"{task}.npz").items()}
+    """A trained model's weights (torch state-dict names and layouts), as float64 arrays.
+
+    From the committed folder, the file must match its digest in ``lib/models/digests.py``.
+    """
+    path = folder / f"{task}.npz"
+    if folder == WEIGHTS_DIR:
+        from lib.models.digests import SHA256
+
+        if sha256(path) != SHA256[path.name]:
+            raise ValueError(f"{path} does not match lib/models/digests.py: run make retrain, or restore it")
+    return {k: v.astype(np.float64) for k, v in read_npz(path).items()}

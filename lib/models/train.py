@@ -39,7 +39,7 @@ from lib.models.configs import (
     TrainConfig,
     describe,
 )
-from lib.models.store import WEIGHTS_DIR, read_manifest, write_manifest, write_npz
+from lib.models.store import WEIGHTS_DIR, read_manifest, write_digests, write_manifest, write_npz
 from lib.models.torch_models import DecoderLM, MambaBlock, MambaLM, Seq2Seq
 
 Step = Callable[[int], tuple[float, float]]  # step index → (train loss, train accuracy)
@@ -338,6 +338,8 @@ def save(task: Task, cfg: TrainConfig, result: Trained, out: Path) -> dict[str, 
     manifest["numpy"] = np.__version__
     manifest["python"] = platform.python_version()
     write_manifest(manifest, out)
+    if out == WEIGHTS_DIR:
+        write_digests(manifest)
     return entry
 
 

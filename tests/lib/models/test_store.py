@@ -7,9 +7,11 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from lib.models.configs import TASKS
-from lib.models.store import WEIGHTS_DIR, read_manifest, read_npz, write_npz
+from lib.models.store import WEIGHTS_DIR, load_weights, read_manifest, read_npz, write_npz
+from pipeline.cache import source_closure
 
 
 def test_manifest_sha256_matches_every_committed_file():
@@ -52,3 +54,20 @@ def test_the_numpy_forwards_load_without_torch():
         "assert 'torch' not in sys.modules, 'torch was imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=WEIGHTS_DIR.parents[2])
+
+
+def test_digests_module_matches_the_manifest_and_guards_loading(monkeypatch):
+    from lib.models import digests
+
+    files = {n: d for e in read_manifest()["models"].values() for n, d in e["files"].items()}
+    assert digests.SHA256 == files
+    load_weights("selective_copy")  # the committed file matches
+    monkeypatch.setitem(digests.SHA256, "selective_copy.npz", "0" * 64)
+    with pytest.raises(ValueError, match="digests"):
+        load_weights("selective_copy")
+
+
+def test_retrained_weights_change_the_cache_key_of_the_scenes_that_show_them():
+    # clips are keyed on the Python modules a scene imports; the digests module stands for the data files
+    for scene in ("scenes.mamba.selection", "scenes.mamba.selective_scan", "scenes.mamba.parallel_scan"):
+        assert "lib.models.digests" in source_closure(scene)
