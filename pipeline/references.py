@@ -76,10 +76,28 @@ def citations(text: str) -> list[tuple[str, str, str | None, list[str]]]:
     for k, m in enumerate(found):
         nxt = found[k + 1].start() if k + 1 < len(found) else len(text)
         span = text[m.end() : _span_end(text, m.start(), m.end(), nxt)]
-        where = [" ".join(w.split()) for w in LOCATOR.findall(span)]
+        where = [_locator(w) for w in LOCATOR.findall(span)]
         authors = " ".join(m.group("authors").split())
         out.append((authors, m.group("year"), m.group("title"), where))
     return out
+
+
+_KINDS = ("eq", "§", "Fig.", "Algorithm", "Theorem", "Table", "Appendix", "Relationship")
+
+
+def _locator(text: str) -> str:
+    """One spelling per kind: ``Eq. 1`` → ``eq. 1``, ``Alg. 2`` → ``Algorithm 2``, ``§ 3.2`` → ``§3.2``."""
+    t = " ".join(text.split())
+    t = re.sub(r"^(?i:eq)(s?)\.\s*", r"eq\1. ", t)
+    t = re.sub(r"^(?i:alg(?:orithm|\.))\s*", "Algorithm ", t)
+    t = re.sub(r"^(?i:fig(?:ure|\.))\s*", "Fig. ", t)
+    return re.sub(r"^§\s*", "§", t)
+
+
+def _order(locator: str) -> tuple[int, list[int]]:
+    """eqs, then sections, figures, algorithms …, each by number."""
+    kind = next((k for k, name in enumerate(_KINDS) if locator.startswith(name)), len(_KINDS))
+    return kind, [int(n) for n in re.findall(r"\d+", locator)]
 
 
 def collect(modules: dict[str, Path]) -> list[Reference]:
@@ -109,4 +127,6 @@ def collect(modules: dict[str, Path]) -> list[Reference]:
             full[0].where += [w for w in ref.where if w not in full[0].where]
             full[0].cited_in += [m for m in ref.cited_in if m not in full[0].cited_in]
             del refs[key]
+    for ref in refs.values():
+        ref.where.sort(key=_order)
     return list(refs.values())

@@ -181,13 +181,14 @@ def test_references_are_read_from_docstrings(tmp_path):
         '- Hinton, Vinyals & Dean 2015, "Distilling the Knowledge in a Neural Network", eq. 1.\n\n'
         "Since 2017 nothing changed (Gu & Dao 2023, §3.2 and Algorithm 2); see Fig. 9 of nothing.\n"
         '"""\n\n\ndef f():\n    """The softmax with temperature (Hinton et al. 2015, eq. 2)."""\n'
+        '\n\nclass C:\n    """The scan (Gu & Dao 2023, Alg. 2; Eq. 4)."""\n'
     )
     refs = collect({"m": mod})
     assert [r.line() for r in refs] == [
         'Gu, Goel & Ré 2022, "Efficiently Modeling Long Sequences with Structured State Spaces" — '
         "eq. 3, eqs. 4–5",
         'Hinton, Vinyals & Dean 2015, "Distilling the Knowledge in a Neural Network" — eq. 1, eq. 2',
-        "Gu & Dao 2023 — §3.2, Algorithm 2",
+        "Gu & Dao 2023 — eq. 4, §3.2, Algorithm 2",  # one spelling per kind, in order
     ]
 
 
