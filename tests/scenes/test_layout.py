@@ -74,7 +74,7 @@ def test_narration_tables_match_across_locales_and_hold_no_typed_numbers():
                     f"{sid}.{beat} ({loc}) types a number: {literal_numbers(text)}"
                 )
         if any(table.values()):  # storyboards' overrides are checked against the table read from the source
-            assert spec.narration() == table, f"{sid}: NARRATION must be a literal dict (read without importing)"
+            assert spec.narration() == table, f"{sid}: NARRATION must be a literal dict (read by ast)"
 
 
 @pytest.mark.parametrize(
