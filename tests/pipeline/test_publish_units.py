@@ -140,7 +140,7 @@ def synthetic(path: Path, seconds: float, size: str, rate: int, audio: str | Non
 
 @pytest.mark.parametrize(
     ("size", "rate", "audio"),
-    [("640x360", 30, None), ("320x240", 24, "sine=frequency=440:sample_rate=44100")],
+    [("640x360", 30, None), ("320x240", 25, "sine=frequency=440:sample_rate=44100")],  # 25: an odd rate
 )
 def test_the_upload_encoding(tmp_path, size, rate, audio):
     src = synthetic(tmp_path / "in.mp4", 3.0, size, rate, audio)
