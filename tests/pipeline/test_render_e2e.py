@@ -286,7 +286,7 @@ def test_a_lecture_scene_renders_end_to_end(tmp_path):
     board = tmp_path / "real.yaml"
     board.write_text(
         "title: Real\nquality: low\nscenes:\n  - scene: mamba.selective_scan\n"
-        "    params: {sentence: 'hello world', d_inner: 1, d_state: 2}\n"
+        "    params: {model: random, sentence: 'hello world', d_inner: 1, d_state: 2}\n"
     )
     proc = render(board, tmp_path / "out")
     assert proc.returncode == 0, proc.stdout + proc.stderr
