@@ -261,3 +261,34 @@ def test_a_zh_run_shows_the_zh_chapter_titles(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert "正方形" in proc.stdout and "Squares" not in proc.stdout
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["Mamba：选择性状态空间，逐步计算出每一个数字，从离散化到并行扫描", "A title " * 12],
+)
+def test_a_long_title_fits_the_thumbnail(tmp_path, title):
+    from PIL import Image, ImageDraw
+
+    from pipeline.publish import THUMB_SIZE, _font, _wrap, thumbnail
+
+    video = synthetic(tmp_path / "in.mp4", 1.0, "854x480", 15, None)
+    thumbnail(video, 0.5, title, tmp_path / "t.png")
+    with Image.open(tmp_path / "t.png") as im:
+        assert im.format == "PNG" and im.size == THUMB_SIZE
+    assert (tmp_path / "t.png").stat().st_size < 2 * 1024 * 1024
+    draw = ImageDraw.Draw(Image.new("RGB", THUMB_SIZE))
+    font = _font(40)
+    lines = _wrap(title, font, 1000, draw)
+    assert "".join(lines).replace(" ", "") == title.replace(" ", "")  # nothing lost
+    assert all(draw.textlength(line, font=font) <= 1000 for line in lines)
+
+
+def test_the_description_speaks_the_runs_language():
+    from pipeline.publish import description
+    from pipeline.references import Reference
+
+    chs = [Chapter("选择性", 0, 12), Chapter("扫描", 12, 30), Chapter("块", 30, 45)]
+    text = description("曼巴", chs, [Reference("Gu & Dao", "2023", "Mamba", ["§3.2"])], "zh")
+    assert text.splitlines()[:5] == ["# 曼巴", "", "## 章节", "", "0:00 选择性"]
+    assert "## 参考文献" in text and '- Gu & Dao 2023, "Mamba" — §3.2' in text
