@@ -45,10 +45,22 @@ def render(board: Path, out: Path, *extra: str, env: dict | None = None) -> subp
     )
 
 
+def _default_sigint() -> None:
+    # pytest-xdist's workers ignore SIGINT and a child inherits that (Python then installs no
+    # KeyboardInterrupt handler): give the run the disposition a terminal gives it
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start(board: Path, out: Path, *extra: str, env: dict | None = None) -> subprocess.Popen:
     pipe = subprocess.PIPE
     return subprocess.Popen(
-        command(board, out, *extra), cwd=ROOT, stdout=pipe, stderr=pipe, text=True, env=env
+        command(board, out, *extra),
+        cwd=ROOT,
+        stdout=pipe,
+        stderr=pipe,
+        text=True,
+        env=env,
+        preexec_fn=_default_sigint,
     )
 
 
