@@ -58,12 +58,26 @@ def chunks_of(text: str) -> list[tuple[str, ...]]:
     (sentences that fit together share one), else after two lines."""
     chunks: list[tuple[str, ...]] = []
     for sentence in (s for s in _SENTENCE_END.split(text) if s.strip()):
-        lines = wrap(sentence)
+        lines = _balanced(sentence)
         if chunks and len(chunks[-1]) < LINES and len(lines) == 1 and _fits(chunks[-1], lines[0]):
             chunks[-1] = (*chunks[-1][:-1], _join(chunks[-1][-1], lines[0]))  # two short sentences
             continue
         chunks += [tuple(lines[i : i + LINES]) for i in range(0, len(lines), LINES)]
     return chunks
+
+
+def _balanced(sentence: str) -> list[str]:
+    """``wrap(sentence)``, but when its last line would be a stub (under a third of a line) on its own, the
+    narrowest wrap with as many lines instead: lines of even length, no lone word left for a cue."""
+    lines = wrap(sentence)
+    if len(lines) < 2 or width(lines[-1]) >= LINE // 3:
+        return lines
+    for w in range(LINE - 1, LINE // 2, -1):
+        candidate = wrap(sentence, w)
+        if len(candidate) > len(lines):
+            break
+        lines = candidate
+    return lines
 
 
 def _join(a: str, b: str) -> str:

@@ -47,6 +47,15 @@ def test_cjk_lines_hold_at_most_21_characters():
     assert [len(x) for x in lines] == [21, 21, 18]
 
 
+def test_no_cue_is_a_stub_of_a_sentence():
+    text = "注意力让每个 token 和所有其他 token 比较，所以计算量和要保存的得分都随序列长度的平方增长。"
+    assert [len(wrap(text)), width(wrap(text)[-1])] == [3, 6]  # the plain wrap leaves 增长。 alone
+    chunks = chunks_of(text)
+    lines = [line for c in chunks for line in c]
+    assert "".join("".join(x.split()) for x in lines) == "".join(text.split())
+    assert min(width(x) for x in lines) >= LINE // 3 and all(width(x) <= LINE for x in lines)
+
+
 def test_a_cue_ends_at_a_sentence_end_when_it_can():
     chunks = chunks_of("Short one. Another short one. " + "word " * 20)
     assert chunks[0] == ("Short one. Another short one.",)
