@@ -23,7 +23,6 @@ import queue
 import re
 import shutil
 import subprocess
-import sys
 import threading
 import time
 import zipfile
@@ -33,6 +32,8 @@ from typing import Any
 
 import pytest
 from PIL import Image
+
+from tests.pipeline.cli_run import render
 
 pytestmark = pytest.mark.render
 ROOT = Path(__file__).resolve().parents[2]
@@ -232,21 +233,6 @@ class Page:
 
     def screenshot(self) -> bytes:
         return base64.b64decode(self.send("Page.captureScreenshot", {"format": "png"})["data"])
-
-
-def render(board: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    cmd = [
-        sys.executable,
-        "render.py",
-        str(board),
-        "-o",
-        str(out),
-        "--slides-dir",
-        str(out.parent / "slides"),
-    ]
-    return subprocess.run(
-        [*cmd, "--jobs", "2", *extra], cwd=ROOT, capture_output=True, text=True, timeout=600
-    )
 
 
 @pytest.fixture(scope="module")

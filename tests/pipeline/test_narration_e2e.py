@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.media import probe
+from tests.pipeline.cli_run import render
 
 pytestmark = pytest.mark.render
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,21 +41,6 @@ scenes:
     chapter: Silent squares
     params: {{slides: 1, seconds: 0.3}}
 """
-
-
-def render(board: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
-    cmd = [
-        sys.executable,
-        "render.py",
-        str(board),
-        "-o",
-        str(out),
-        "--slides-dir",
-        str(out.parent / "slides"),
-    ]
-    return subprocess.run(
-        [*cmd, "--jobs", "2", *extra], cwd=ROOT, capture_output=True, text=True, timeout=600
-    )
 
 
 def write_board(path: Path, voice: str = "", narration: str = "") -> Path:

@@ -23,6 +23,8 @@ from typing import Any
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
+from tests.pipeline.cli_run import render
+
 pytestmark = pytest.mark.render
 ROOT = Path(__file__).resolve().parents[2]
 TITLE = "Squares, counted: a publishing test"
@@ -59,18 +61,7 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("publish")
     board = root / "pub.yaml"
     board.write_text(BOARD)
-    cmd = [
-        sys.executable,
-        "render.py",
-        str(board),
-        "-o",
-        str(root / "out"),
-        "--slides-dir",
-        str(root / "slides"),
-    ]
-    proc = subprocess.run(
-        [*cmd, "--jobs", "2", "--publish"], cwd=ROOT, capture_output=True, text=True, timeout=900
-    )
+    proc = render(board, root / "out", "--publish", timeout=900)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = root / "out" / "pub"
     video = out / "publish" / "pub.mp4"

@@ -10,39 +10,18 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
 
+from tests.pipeline.cli_run import command, render
+
 pytestmark = pytest.mark.render
 ROOT = Path(__file__).resolve().parents[2]
 PLUGIN = "plugins: [tests.pipeline.fixture_scenes]\n"
 ONE = "title: One\nquality: low\n" + PLUGIN + "scenes:\n  - scene: fixture.shapes\n    params: {slides: 1}\n"
-
-
-def command(board: Path, out: Path, *extra: str) -> list[str]:
-    slides = str(out.parent / "slides")
-    return [
-        sys.executable,
-        "render.py",
-        str(board),
-        "-o",
-        str(out),
-        "--slides-dir",
-        slides,
-        "--jobs",
-        "2",
-        *extra,
-    ]
-
-
-def render(board: Path, out: Path, *extra: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        command(board, out, *extra), cwd=ROOT, capture_output=True, text=True, timeout=600, env=env
-    )
 
 
 def _default_sigint() -> None:

@@ -22,6 +22,7 @@ import pytest
 from PIL import Image
 
 from pipeline.media import frame_count, probe
+from tests.pipeline.cli_run import render
 
 pytestmark = pytest.mark.render
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,21 +41,6 @@ scenes:
     chapter: Tokens
     params: {{sentence: "{sentence}"}}
 """
-
-
-def render(board: Path, out: Path, *extra: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    cmd = [
-        sys.executable,
-        "render.py",
-        str(board),
-        "-o",
-        str(out),
-        "--slides-dir",
-        str(out.parent / "slides"),
-    ]
-    return subprocess.run(
-        [*cmd, "--jobs", "2", *extra], cwd=ROOT, capture_output=True, text=True, timeout=600, env=env
-    )
 
 
 @pytest.fixture(scope="module")
