@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import hashlib
 import os
 import re
 import secrets
@@ -204,3 +205,12 @@ def writable_dir(folder: Path) -> str | None:
     except OSError as e:
         return f"cannot write in {folder}: {e.strerror or e}"
     return None
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file's bytes, read in 1 MB blocks (models and videos are too big to read at once)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

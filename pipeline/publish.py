@@ -29,7 +29,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.fsutil import publish_dir, write_text_atomic
+from pipeline.fsutil import file_sha256, publish_dir, write_text_atomic
 from pipeline.media import MediaError, probe
 from pipeline.plan import Plan
 from pipeline.references import Reference, collect
@@ -318,7 +318,7 @@ def publish(plan: Plan, video: Path, out_dir: Path) -> tuple[Path, list[str]]:
     dest = out_dir / "publish"
     # the encoding is the slow part (minutes at 1080p60): reuse it while its inputs are the same
     info = probe(video)
-    inputs = [_sha256(video), board.title, [list(vars(c).values()) for c in chapters]]
+    inputs = [file_sha256(video), board.title, [list(vars(c).values()) for c in chapters]]
     inputs.append(encoder_args(info.height, Fraction(info.fps)))
     key = hashlib.sha256(json.dumps(inputs, ensure_ascii=False).encode()).hexdigest()
     memo, previous = out_dir / ".publish.json", dest / f"{board.name}.mp4"
@@ -347,14 +347,6 @@ def publish(plan: Plan, video: Path, out_dir: Path) -> tuple[Path, list[str]]:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return dest, notes
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _read_json(path: Path) -> object:

@@ -5,7 +5,6 @@ hashes), so a new espeak, another model or a re-recorded beat re-renders what it
 
 from __future__ import annotations
 
-import hashlib
 import re
 import shutil
 import subprocess
@@ -13,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline.fsutil import file_sha256
 from pipeline.voices import AUDIO_SUFFIXES, ESPEAK_VOICES, ESPEAK_WPM
 
 KINDS = ("espeak", "piper", "recorded", "none")
@@ -46,14 +46,6 @@ def parse(text: str) -> VoiceSpec:
     if kind in ("espeak", "none") and arg:
         raise VoiceError(f"voice {kind!r} takes no path (got {text!r})")
     return VoiceSpec(kind, str(Path(arg).expanduser().resolve()) if arg else "")
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def espeak_version() -> str:
@@ -91,8 +83,13 @@ def identity(spec: VoiceSpec, locale: str) -> dict[str, Any]:
             piper_version = version("piper-tts")
         except Exception:
             raise VoiceError("voice piper needs piper-tts (pip install piper-tts)") from None
-        return {"kind": "piper", "model": _sha256(path), "config": _sha256(config), "piper": piper_version}
+        return {
+            "kind": "piper",
+            "model": file_sha256(path),
+            "config": file_sha256(config),
+            "piper": piper_version,
+        }
     if not path.is_dir():
         raise VoiceError(f"voice recorded: no folder {path}")
-    files = {p.name: _sha256(p) for p in sorted(path.iterdir()) if p.suffix.lower() in AUDIO_SUFFIXES}
+    files = {p.name: file_sha256(p) for p in sorted(path.iterdir()) if p.suffix.lower() in AUDIO_SUFFIXES}
     return {"kind": "recorded", "files": files}
