@@ -15,6 +15,7 @@ from pipeline.jobs import ClipMeta, Job
 from pipeline.plugins import source_roots
 from pipeline.storyboard import Storyboard
 from pipeline.voice_spec import VoiceSpec, identity, parse
+from scenes.narration import Overrides
 
 DEFAULT_VOICE = "espeak"
 
@@ -142,7 +143,5 @@ def narration_overrides(board: Storyboard, raw: bool | dict[str, str] | None, lo
         return {"off": True}
     if not isinstance(raw, dict) or locale != board.locale:
         return {}
-    return {
-        "replace": {k: v for k, v in raw.items() if not k.endswith("+")},
-        "append": {k[:-1]: v for k, v in raw.items() if k.endswith("+")},
-    }
+    overrides = Overrides.from_mapping(raw)  # the one reading of "beat" / "beat+"
+    return {"replace": overrides.replace, "append": overrides.append}
