@@ -31,6 +31,14 @@ GATE = ManimColor("#F28DB2")  # z, SiLU(z) gates
 ATTN = ManimColor("#FF8C69")  # attention / Transformer side of a comparison
 SSM = ManimColor("#6FA8DC")  # scan / Mamba side of a comparison
 
+# the Transformer: queries, keys and values keep these colours in every scene (their matrices, their vectors,
+# the W_Q / W_K / W_V that make them); attention weights use the sequential map (SEQ_HIGH), masked cells MASK
+QUERY = ManimColor("#5B9BF8")  # q, Q, W_Q
+KEY = ManimColor("#F5A35C")  # k, K, W_K
+VALUE = ManimColor("#B07CF0")  # v, V, W_V
+RESIDUAL = ManimColor("#9FB3C8")  # the residual stream x + F(x): what every sublayer reads and adds to
+MASK = ManimColor("#4C566A")  # a masked score (−∞): never attended
+
 # discretisation methods (one scene compares them; each keeps its colour in every plot)
 METHOD = {
     "continuous": FG,
