@@ -7,6 +7,9 @@ Every number drawn is tagged (``key``, ``(i, j)``) so tests read it back from th
 - ``"sequential"`` (0–1 values: attention weights, probabilities): grey at ``vmin`` → warm at ``vmax``;
 - ``"plain"``: every cell in ``color`` at low opacity (a table of numbers with a hue).
 
+A −∞ cell (a masked attention score) is drawn in ``theme.MASK`` with "−∞" on any scale, and the colour
+range ignores it.
+
 Cell size and digits adapt: with ``cell=None`` the cells are as large as ``max_cell`` allows inside
 ``max_width`` × ``max_height``, and the digits drop (from ``digits`` towards 0) until the widest number
 fits its cell at ``font_size``; if even whole numbers do not fit, numbers are left out (colours only).
@@ -123,7 +126,8 @@ class Heatmap(VGroup):
         rows, cols = values.shape
         self.shape = (rows, cols)
         if scale == "diverging":
-            self.vmin, self.vmax = None, float(np.max(np.abs(values))) if vmax is None else float(vmax)
+            finite = np.abs(values[np.isfinite(values)])  # a masked −∞ must not stretch the scale
+            self.vmin, self.vmax = None, float(finite.max(initial=0.0)) if vmax is None else float(vmax)
         else:
             self.vmin = 0.0 if vmin is None else float(vmin)
             self.vmax = 1.0 if vmax is None else float(vmax)
@@ -178,6 +182,8 @@ class Heatmap(VGroup):
         return text(s, size=theme.SMALL, color=color) if isinstance(s, str) else s
 
     def _fill(self, v: float) -> tuple:
+        if v == -np.inf:  # a masked score: never attended, one colour in every scene
+            return theme.MASK, 1.0
         if self.scale_kind == "diverging":
             return theme.diverging(v, self.vmax), 1.0
         if self.scale_kind == "sequential":

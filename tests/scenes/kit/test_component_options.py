@@ -87,3 +87,13 @@ def test_readings_say_where_and_columns_leave_nothing_behind(tmp_path):
     assert p0.centers("b")[(1,)][1] < p0.centers("b")[(0,)][1]  # the negative value sits below the line
     assert p0.text("s", "b") == "3" and p0.text("s_share", "a") == numbers.percent(0.25)
     assert p1.keys() == []  # the heatmap came in column by column and went out whole
+
+
+def test_heatmap_draws_minus_infinity_as_a_masked_cell():
+    from scenes.kit import theme
+
+    hm = Heatmap([[1.5, -np.inf], [-0.5, 2.0]], key="s", digits=1, cell=0.8)
+    assert hm.vmax == 2.0  # the scale ignores the masked cell
+    assert hm.number_at(0, 1).original_text == "−∞"
+    assert hm.cell_at(0, 1).get_fill_color().to_hex() == theme.MASK.to_hex()
+    assert hm.cell_at(1, 1).get_fill_color().to_hex() != theme.MASK.to_hex()
