@@ -69,7 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("storyboard", nargs="?", type=Path, help="storyboard YAML file (see storyboards/)")
+    p.add_argument(
+        "storyboard",
+        nargs="*",
+        type=Path,
+        help="storyboard YAML file(s) (see storyboards/), or a course file listing storyboards; several "
+        "render from one job queue, each into its own folder",
+    )
     p.add_argument(
         "-q",
         "--quality",
@@ -140,6 +146,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--cache-dir", type=Path, help="clip cache folder (default: <output>/.cache/clips)")
     p.add_argument(
+        "--executor",
+        default="local",
+        metavar="local|dask://HOST:PORT",
+        help="where entries render: local worker processes (default; --jobs at a time) or the workers of "
+        "a Dask scheduler (started from a checkout of this repository with its venv)",
+    )
+    p.add_argument(
+        "--transfer",
+        choices=["auto", "files", "bytes"],
+        default="auto",
+        help="with --executor dask: how clips come back — files (the workers write into --cache-dir on "
+        "shared storage), bytes (sent back with their sha256, checked, published here), auto (files if every "
+        "worker can read a probe file in --cache-dir, else bytes; default)",
+    )
+    p.add_argument(
+        "--dask-resources",
+        metavar="NAME=N[,…]",
+        help="with --executor dask: resources each render task needs, e.g. render=1 (workers started with "
+        "--resources render=1 then take one render at a time)",
+    )
+    p.add_argument(
         "--slides-dir",
         type=Path,
         default=ROOT / "slides",
@@ -204,6 +231,8 @@ def _registry(storyboard: Path | None) -> dict[str, SceneSpec]:
 def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.storyboards = list(args.storyboard)
+    args.storyboard = args.storyboards[0] if args.storyboards else None
 
     from scenes.discovery import DiscoveryError
 
@@ -224,6 +253,7 @@ def _main(argv: list[str] | None) -> int:
         return 0
     if args.slides is not None and args.storyboard is None and args.slides.endswith((".yaml", ".yml")):
         args.storyboard, args.slides = Path(args.slides), "html"  # `--slides lecture.yaml`: no formats given
+        args.storyboards = [args.storyboard]
     slide_formats: tuple[str, ...] = ()
     if args.slides is not None:
         from pipeline.slides import parse_formats
@@ -244,25 +274,49 @@ def _main(argv: list[str] | None) -> int:
         print("render.py: error: --timeout must be a positive number of seconds", file=sys.stderr)
         return 2
 
-    from pipeline.plan import Settings
-    from pipeline.run import RunOptions, run_storyboard
+    from pipeline.plan import Settings, voice_of
+    from pipeline.run import RunOptions, run_storyboards
     from pipeline.storyboard import StoryboardError, parse_storyboard
+    from pipeline.voice_spec import VoiceError, identity
 
-    try:
-        board = parse_storyboard(args.storyboard)
-    except DiscoveryError as e:  # our own scene package breaks the convention: not the storyboard's fault
-        print(f"render.py: error: {e}", file=sys.stderr)
+    files: list[Path] = []  # the storyboards, a course's expanded in place
+    for path in args.storyboards:
+        from pipeline.course import is_course, parse_course
+
+        if path.is_file() and is_course(path):
+            try:
+                files += parse_course(path).storyboards
+            except StoryboardError as e:
+                return _problems(path, e)
+        else:
+            files.append(path)
+    if len(files) > 1 and args.only:
+        print("render.py: error: --only picks entries of one storyboard, not of a course", file=sys.stderr)
         return 2
-    except StoryboardError as e:
-        n = len(e.problems)
-        print(f"{args.storyboard}: {n} problem{'s' if n != 1 else ''}; nothing was rendered", file=sys.stderr)
-        for p in e.problems:
-            print(f"  {p}", file=sys.stderr)
-        return 2
-    if args.locale and args.locale != board.locale:
-        # another language is another video: output/<name>-zh/<name>-zh.mp4, beside the original
-        board = dataclasses.replace(board.in_locale(args.locale), name=f"{board.name}-{args.locale}")
-    only, errors = _select(args.only or [], board)
+    boards: list[Storyboard] = []
+    for path in files:
+        try:
+            board = parse_storyboard(path)
+        except DiscoveryError as e:  # our own scene package breaks the convention: not the storyboard's fault
+            print(f"render.py: error: {e}", file=sys.stderr)
+            return 2
+        except StoryboardError as e:
+            return _problems(path, e)
+        if args.locale and args.locale != board.locale:
+            # another language is another video: output/<name>-zh/<name>-zh.mp4, beside the original
+            board = dataclasses.replace(board.in_locale(args.locale), name=f"{board.name}-{args.locale}")
+        boards.append(board)
+    names: dict[str, Path] = {}
+    for board in boards:  # two storyboards writing one output folder would overwrite each other
+        if board.name in names:
+            print(
+                f"render.py: error: {board.path} and {names[board.name]} both write output/{board.name}; "
+                "give one of them another name:",
+                file=sys.stderr,
+            )
+            return 2
+        names[board.name] = board.path
+    only, errors = _select(args.only or [], boards[0]) if len(boards) == 1 else (None, [])
     if errors:
         for msg in errors:
             print(f"render.py: error: {msg}", file=sys.stderr)
@@ -271,24 +325,44 @@ def _main(argv: list[str] | None) -> int:
     if args.script:
         from pipeline.script import write_script
 
-        for path in write_script(board, output / board.name):
-            print(path)
+        for board in boards:
+            for path in write_script(board, output / board.name):
+                print(path)
         return 0
-    settings = Settings(
-        output_dir=output,
-        cache_dir=(args.cache_dir or output / ".cache" / "clips").resolve(),
-        slides_dir=args.slides_dir.resolve(),
-        quality=args.quality or board.quality,
-        locale=args.locale or board.locale,
-        timeout=args.timeout,
-        voice=args.voice,
-    )
-    from pipeline.plan import voice_of
-    from pipeline.voice_spec import VoiceError, identity
+    runs: list[tuple[Storyboard, Settings]] = []
+    for board in boards:
+        settings = Settings(
+            output_dir=output,
+            cache_dir=(args.cache_dir or output / ".cache" / "clips").resolve(),
+            slides_dir=args.slides_dir.resolve(),
+            quality=args.quality or board.quality,
+            locale=args.locale or board.locale,
+            timeout=args.timeout,
+            voice=args.voice,
+        )
+        try:
+            identity(
+                voice_of(board, settings), settings.locale
+            )  # a missing model or folder: one line, exit 2
+        except VoiceError as e:
+            print(f"render.py: error: {e}", file=sys.stderr)
+            return 2
+        runs.append((board, settings))
+    from pipeline.fsutil import FolderBusy, folder_lock, writable_dir
 
-    try:
-        identity(voice_of(board, settings), settings.locale)  # a missing model or folder: one line, exit 2
-    except VoiceError as e:
+    cache_dir = runs[0][1].cache_dir
+    if not args.dry_run:  # a read-only mount, a regular file: one line now, not a traceback mid-run
+        for folder in (output, cache_dir):
+            problem = writable_dir(folder)
+            if problem:
+                print(f"render.py: error: {problem}", file=sys.stderr)
+                return 2
+    from pipeline.executors import ExecutorError, make_executor
+
+    try:  # an unreachable scheduler: one line, exit 2, before anything is written
+        executor = None if args.dry_run else make_executor(args.executor, args.jobs, cache_dir, args.transfer,
+                                                             args.dask_resources)  # fmt: skip
+    except ExecutorError as e:
         print(f"render.py: error: {e}", file=sys.stderr)
         return 2
     opts = RunOptions(
@@ -300,22 +374,30 @@ def _main(argv: list[str] | None) -> int:
         preview=args.preview,
         publish=args.publish,
         use_cache=not args.no_cache,
+        executor=executor,
     )
-    from pipeline.fsutil import FolderBusy, folder_lock, writable_dir
-
-    if not args.dry_run:  # a read-only mount, a regular file: one line now, not a traceback mid-run
-        for folder in (output, settings.cache_dir):
-            problem = writable_dir(folder)
-            if problem:
-                print(f"render.py: error: {problem}", file=sys.stderr)
-                return 2
-
     try:  # one run per output folder: two would render everything twice into the same files
-        with contextlib.nullcontext() if opts.dry_run else folder_lock(output / board.name):
-            return run_storyboard(board, settings, opts)
+        with contextlib.ExitStack() as locks:
+            if not opts.dry_run:
+                for board in boards:
+                    locks.enter_context(folder_lock(output / board.name))
+            return run_storyboards(runs, opts)
     except FolderBusy as e:
         print(f"render.py: error: {e}; wait for it to end, or render elsewhere with -o", file=sys.stderr)
         return 2
+    finally:
+        if executor is not None:
+            executor.close()
+
+
+def _problems(path: Path, e: Exception) -> int:
+    """Print a storyboard's or course's problems (file:line each); the exit status 2."""
+    problems = getattr(e, "problems", [])
+    n = len(problems)
+    print(f"{path}: {n} problem{'s' if n != 1 else ''}; nothing was rendered", file=sys.stderr)
+    for p in problems:
+        print(f"  {p}", file=sys.stderr)
+    return 2
 
 
 def main(argv: list[str] | None = None) -> int:

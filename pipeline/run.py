@@ -6,6 +6,7 @@ message per failure, ``last_run.json`` saying what happened, and exit status 1; 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
@@ -15,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pipeline.executor import JobResult, run_jobs
+from pipeline.executor import JobResult
+from pipeline.executors import Executor, LocalExecutor
 from pipeline.fsutil import clone_or_copy, sweep_temporaries, write_text_atomic
 from pipeline.jobs import ClipMeta, Job
 from pipeline.media import MediaError, stitch
@@ -37,6 +39,7 @@ class RunOptions:
     publish: bool = False  # <name>/publish/: the upload bundle
     preview: bool = False
     use_cache: bool = True
+    executor: Executor | None = None  # default: LocalExecutor(jobs), worker processes on this machine
 
 
 def run_storyboard(
@@ -46,32 +49,81 @@ def run_storyboard(
 
     Output goes to ``console`` (default: a rich console on stdout, made only when needed).
     """
-    t_start = time.perf_counter()
-    plan = make_plan(board, settings, opts.only, opts.use_cache)
-    out_dir = settings.output_dir / board.name
-    if opts.dry_run:
-        _print_plan(plan, console or _console())
-        return 0
+    return run_storyboards([(board, settings)], opts, console)
 
-    sweep_temporaries(out_dir)  # what a run killed mid-write left (kill -9 while stitching: .stitch-*/, .tmp)
-    cache = plan.cache
-    errors: list[str] = []  # failures of the steps around rendering: saving, stitching, preview, slides
-    results = {p.job.index: JobResult(p.job, "cached", 0.0, p.cached) for p in plan.entries if p.cached}
-    todo = plan.todo
+
+def run_storyboards(
+    boards: list[tuple[Storyboard, Settings]], opts: RunOptions, console: Console | None = None
+) -> int:
+    """Render several storyboards from ONE job queue (a course): every storyboard's uncached jobs are
+    submitted together, longest first, so the workers stay busy across the whole course; an entry two
+    storyboards share (same cache key) renders once. Each storyboard is then stitched and reported in its
+    own folder exactly as a run of it alone would. Returns the worst exit status."""
+    t_start = time.perf_counter()
+    plans = [make_plan(board, settings, opts.only, opts.use_cache) for board, settings in boards]
+    if opts.dry_run:
+        for plan in plans:
+            _print_plan(plan, console or _console())
+        return 0
+    for plan in plans:  # what a run killed mid-write left (kill -9 while stitching: .stitch-*/, .tmp)
+        sweep_temporaries(plan.settings.output_dir / plan.board.name)
+    todo = [(plan, job) for plan in plans for job in plan.todo]
+    rendered: dict[str, JobResult] = {}  # by log path: unique per entry of every storyboard
+    errors: dict[str, list[str]] = {plan.board.name: [] for plan in plans}
     if todo:
-        cache.sweep()
-        timings = _read_json(settings.cache_dir / "timings.json") or {}
+        for one in {plan.settings.cache_dir: plan for plan in plans}.values():
+            one.cache.sweep()  # once per cache folder
+        timings = {
+            d: _read_json(d / "timings.json") or {} for d in {plan.settings.cache_dir for plan in plans}
+        }
+        unique: dict[tuple[str, str], Job] = {}  # (cache, key) → the job that renders it
+        for _plan, job in todo:
+            unique.setdefault((job.cache_dir, job.key), job)
         # longest first: with N workers the run ends when the slowest entry does, so start it early
-        todo.sort(key=lambda j: -timings.get(f"{j.scene_id}@{j.quality}", 0.0))
-        console = console or _console()
-        rendered = _render_with_progress(todo, opts.jobs, settings.worker_timeout, console)
-        results.update({r.job.index: r for r in rendered})
-        timings.update(
-            {f"{r.job.scene_id}@{r.job.quality}": r.seconds for r in rendered if r.status == "rendered"}
+        queue = sorted(
+            unique.values(),
+            key=lambda j: -timings[Path(j.cache_dir)].get(f"{j.scene_id}@{j.quality}", 0.0),
         )
-        text = json.dumps(timings, indent=1, sort_keys=True)
-        save = lambda: write_text_atomic(settings.cache_dir / "timings.json", text)
-        _step("saving timings", save, out_dir, errors)
+        console = console or _console()
+        executor: Executor = opts.executor or LocalExecutor(opts.jobs)
+        timeout = max(plan.settings.worker_timeout for plan in plans)
+        done = {
+            (r.job.cache_dir, r.job.key): r for r in _render_with_progress(queue, executor, timeout, console)
+        }
+        for _plan, job in todo:
+            r = done[(job.cache_dir, job.key)]
+            rendered[job.log_path] = r if r.job is job else dataclasses.replace(r, job=job)
+        for d, known in timings.items():
+            known.update(
+                {f"{r.job.scene_id}@{r.job.quality}": r.seconds for r in done.values()
+                 if r.status == "rendered" and Path(r.job.cache_dir) == d}
+            )  # fmt: skip
+            text = json.dumps(known, indent=1, sort_keys=True)
+            for plan in plans:
+                if plan.settings.cache_dir == d:
+                    out_dir = plan.settings.output_dir / plan.board.name
+                    save = lambda d=d, text=text: write_text_atomic(d / "timings.json", text)
+                    _step("saving timings", save, out_dir, errors[plan.board.name])
+                    break
+    statuses = [_finish(plan, opts, rendered, errors[plan.board.name], console, t_start) for plan in plans]
+    return max(statuses)
+
+
+def _finish(
+    plan: Plan,
+    opts: RunOptions,
+    rendered: dict[str, JobResult],
+    errors: list[str],
+    console: Console | None,
+    t_start: float,
+) -> int:
+    """Stitch one storyboard, write its manifest, captions, preview, deck, report and summary."""
+    board, settings, cache = plan.board, plan.settings, plan.cache
+    out_dir = settings.output_dir / board.name
+    results = {p.job.index: JobResult(p.job, "cached", 0.0, p.cached) for p in plan.entries if p.cached}
+    results.update(
+        {p.job.index: rendered[p.job.log_path] for p in plan.entries if p.job.log_path in rendered}
+    )
     _step("saving the cache memos", cache.save_memos, out_dir, errors)  # a full disk: a line, not a traceback
     ordered = [results[p.job.index] for p in plan.selected]
 
@@ -187,11 +239,21 @@ def _step(name: str, fn: Callable[[], T], out_dir: Path, errors: list[str]) -> T
         return None
 
 
+def _label(jobs: list[Job]) -> Callable[[Job], str]:
+    """An entry's name in the progress display; ``<storyboard>/<entry>`` when a course mixes storyboards."""
+    boards = {Path(j.log_path).parent.parent for j in jobs}  # <output>/<name>/logs/<entry>.log
+    return (
+        (lambda j: j.name)
+        if len(boards) <= 1
+        else (lambda j: f"{Path(j.log_path).parent.parent.name}/{j.name}")
+    )
+
+
 def _render_with_progress(
-    jobs: list[Job], n_workers: int, timeout: float, console: Console
+    jobs: list[Job], executor: Executor, timeout: float, console: Console
 ) -> list[JobResult]:
     if not console.is_terminal:  # a CI log: a plain line per change of state, as it happens
-        return _render_with_lines(jobs, n_workers, timeout, console)
+        return _render_with_lines(jobs, executor, timeout, console)
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn  # only when rendering
 
     progress = Progress(
@@ -203,14 +265,15 @@ def _render_with_progress(
         console=console,
         transient=False,
     )
-    tasks: dict[int, Any] = {}
+    tasks: dict[str, Any] = {}  # by log path: unique across the storyboards of a course
+    label = _label(jobs)
     with progress:
         overall = progress.add_task(f"[bold]{len(jobs)} to render", total=len(jobs), state="", info="")
         for j in jobs:
-            tasks[j.index] = progress.add_task(j.name, total=None, state="queued", info="", start=False)
+            tasks[j.log_path] = progress.add_task(label(j), total=None, state="queued", info="", start=False)
 
         def on_event(job: Job, event: str, data: dict[str, Any]) -> None:
-            tid = tasks[job.index]
+            tid = tasks[job.log_path]
             if event == "start":
                 progress.start_task(tid)
                 progress.update(tid, state="rendering")
@@ -222,34 +285,37 @@ def _render_with_progress(
                 progress.advance(overall)
                 progress.stop_task(tid)
 
-        results = run_jobs(jobs, n_workers, on_event, timeout)
+        results = executor.run(jobs, on_event, timeout)
         for r in results:  # a worker that died before reporting still ends its row
             if r.status == "failed":
-                progress.update(tasks[r.job.index], state="[red]failed", total=1, completed=1)
+                progress.update(tasks[r.job.log_path], state="[red]failed", total=1, completed=1)
     return results
 
 
-def _render_with_lines(jobs: list[Job], n_workers: int, timeout: float, console: Console) -> list[JobResult]:
+def _render_with_lines(
+    jobs: list[Job], executor: Executor, timeout: float, console: Console
+) -> list[JobResult]:
     """Progress without a terminal: a line when an entry starts, ends or fails, never redrawn or cut."""
     lock = threading.Lock()
-    ended: set[int] = set()
+    ended: set[str] = set()  # log paths: unique across the storyboards of a course
+    label = _label(jobs)
 
     def say(job: Job, text: str) -> None:
-        console.print(f"{job.name}: {text}", highlight=False, markup=False, soft_wrap=True)
+        console.print(f"{label(job)}: {text}", highlight=False, markup=False, soft_wrap=True)
 
     def on_event(job: Job, event: str, data: dict[str, Any]) -> None:
         with lock:
             if event == "start":
                 say(job, "rendering")
-            elif event in ("done", "error") and job.index not in ended:
-                ended.add(job.index)
+            elif event in ("done", "error") and job.log_path not in ended:
+                ended.add(job.log_path)
                 state = "done" if event == "done" else f"failed: {data.get('message', '')}"
                 say(job, f"{state} ({len(ended)}/{len(jobs)})")
 
-    console.print(f"{len(jobs)} to render, {n_workers} at a time", highlight=False)
-    results = run_jobs(jobs, n_workers, on_event, timeout)
+    console.print(f"{len(jobs)} to render, {executor.description}", highlight=False)
+    results = executor.run(jobs, on_event, timeout)
     for r in results:  # a worker that died before reporting
-        if r.job.index not in ended:
+        if r.job.log_path not in ended:
             on_event(r.job, "done" if r.status == "rendered" else "error", {"message": r.error})
     return results
 
