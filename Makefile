@@ -31,8 +31,8 @@ demo-zh: setup
 slides: setup
 	$(PY) render.py storyboards/mamba.yaml --slides --jobs $(JOBS)
 
-# Two workers; files stay whole on one worker (module fixtures, memoised fast-mode scene runs).
-PYTEST := $(PY) -m pytest -q -n $(JOBS) --dist loadfile
+# Two workers; a scene's tests stay on one worker (memoised fast-mode runs), other files stay whole (tests/conftest.py).
+PYTEST := $(PY) -m pytest -q -n $(JOBS) --dist loadgroup
 
 # mypy checks the files listed under [tool.mypy] in pyproject.toml
 test: setup

@@ -33,3 +33,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def update_golden(request: pytest.FixtureRequest) -> bool:
     """Whether this run rewrites golden frames (``--update-golden``) instead of comparing with them."""
     return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the marks (--dist loadgroup)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """One xdist group per scene, else per file: a scene's layout and narration cases (tests/scenes/
+    test_layout.py) run on the worker that runs its own drawn-values file (tests/scenes/<topic>/
+    test_<name>.py), so the memoised fast-mode runs are shared and the scenes spread over the workers;
+    every other file stays whole on one worker (its module fixtures are built once)."""
+    for item in items:
+        if any(item.iter_markers("xdist_group")):
+            continue
+        path = item.path.relative_to(config.rootpath)
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if path.as_posix() == "tests/scenes/test_layout.py" and "scene_id" in params:
+            group = str(params["scene_id"])
+        elif len(path.parts) == 4 and path.parts[:2] == ("tests", "scenes") and path.stem.startswith("test_"):
+            group = f"{path.parts[2]}.{path.stem.removeprefix('test_')}"  # tests/scenes/<topic>/test_<name>.py
+        else:
+            group = path.as_posix()
+        item.add_marker(pytest.mark.xdist_group(group))

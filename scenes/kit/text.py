@@ -8,11 +8,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from manim import RIGHT, MathTex, Text, VGroup
+from manim import RIGHT, MathTex, Mobject, Text, VGroup
+from manim.mobject.svg.svg_mobject import VMobjectFromSVGPath
 
 from scenes.kit import theme
 
 _CACHE: dict[tuple, Text] = {}
+
+
+def _deepcopy_sharing_path(self: VMobjectFromSVGPath, memo: dict) -> VMobjectFromSVGPath:
+    """Copy a glyph but share its parsed SVG path: ``path_obj`` (an svgelements tree of segments and
+    points) is read once, when the glyph's points are built, and never changed after; deep-copying it was
+    80 % of copying a ``Text`` (30 ms → 6 ms for a 25-glyph label). Every ``Text``/``MathTex`` copy and every
+    ``Transform`` (which copies its mobjects) goes through here."""
+    path = self.__dict__.get("path_obj")
+    if path is not None:
+        memo.setdefault(id(path), path)
+    return Mobject.__deepcopy__(self, memo)
+
+
+if "__deepcopy__" not in VMobjectFromSVGPath.__dict__:
+    VMobjectFromSVGPath.__deepcopy__ = _deepcopy_sharing_path  # type: ignore[method-assign]
 
 
 def text(s: str, size: int = theme.BODY, color=theme.FG, weight: str = "NORMAL") -> Text:
