@@ -230,7 +230,7 @@ def _registry(storyboard: Path | None) -> dict[str, SceneSpec]:
 
 def _main(argv: list[str] | None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)  # storyboards may come before and after the options
     args.storyboards = list(args.storyboard)
     args.storyboard = args.storyboards[0] if args.storyboards else None
 

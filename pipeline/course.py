@@ -70,7 +70,8 @@ def parse_course(path: Path) -> Course:
     try:
         model = CourseFile.model_validate(doc.data)
     except ValidationError as err:
-        raise StoryboardError(_problems_from(err, doc, (), fields)) from None
+        found = _problems_from(err, doc, (), fields)
+        raise StoryboardError(sorted(found, key=lambda p: p.line or 0)) from None  # in file order
     problems: list[Problem] = []
     seen: dict[Path, int] = {}
     boards: list[Path] = []
