@@ -1,0 +1,15 @@
+"""Cross-attention: the decoder's queries read the encoder's keys and values — a learned alignment."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from scenes.registry import SceneParams
+
+HELD_OUT = 500  # lib.models.alignment.HELD_OUT: dates the translation model never trained on
+
+
+class Params(SceneParams):
+    example: int = Field(
+        0, ge=0, lt=HELD_OUT, description="which held-out date to translate (index into the validation dates)"
+    )
