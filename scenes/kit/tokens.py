@@ -16,6 +16,20 @@ from scenes.kit.frame import SAFE
 from scenes.kit.record import tag
 from scenes.kit.text import text
 
+_BOXES: dict[tuple, RoundedRectangle] = {}
+
+
+def _box(width: float, height: float, color) -> RoundedRectangle:
+    """A chip's rounded box, built once per (size, colour) and then copied: rounding the corners costs
+    ~20 ms a box, and a strip redrawn after every BPE merge draws hundreds of chips."""
+    key = (round(width, 6), round(height, 6), str(color))
+    proto = _BOXES.get(key)
+    if proto is None:
+        proto = _BOXES[key] = RoundedRectangle(
+            corner_radius=0.1, width=width, height=height, stroke_color=color, stroke_width=2
+        ).set_fill(color, opacity=0.12)
+    return proto.copy()
+
 
 class TokenStrip(VGroup):
     """Tokens as rounded chips in a row, shrunk to ``max_width`` (default: the safe width) if needed.
@@ -43,13 +57,7 @@ class TokenStrip(VGroup):
         height = 0.62 * size / theme.LABEL  # one height for every chip, whatever the glyphs
         for i, tok in enumerate(self.tokens):
             label = tag(text(tok, size=size, color=theme.FG), key, tok, (i,))
-            box = RoundedRectangle(
-                corner_radius=0.1,
-                width=max(label.width + 0.3, 0.6),
-                height=height,
-                stroke_color=color,
-                stroke_width=2,
-            ).set_fill(color, opacity=0.12)
+            box = _box(max(label.width + 0.3, 0.6), height, color)
             label.move_to(box)
             self.add(VGroup(box, label))
         self.arrange(RIGHT, buff=buff)

@@ -155,3 +155,15 @@ def test_grown_components_leave_no_loose_pieces(tmp_path):
     p0, p1, _ = scene.pictures
     assert p0.keys() == ["b", "b_label", "h", "s"] and p0.text("h", (0, 1)) == "\u22121.00"
     assert p1.keys() == []  # everything that grew or changed is gone with its component
+
+
+def test_token_chips_are_independent_copies_sized_to_their_labels():
+    a, b = TokenStrip(["tok", "x"]), TokenStrip(["tok"], color=theme.ACCENT)
+    box_a, box_b = a.chip(0)[0], b.chip(0)[0]
+    assert box_a is not box_b and box_a.width == pytest.approx(box_b.width)
+    assert box_a.get_stroke_color() != box_b.get_stroke_color()  # the colour is part of the cached box
+    before = box_b.get_center().copy()
+    box_a.shift([1.0, 0.0, 0.0])
+    assert box_b.get_center() == pytest.approx(before)  # a cached prototype is never shared
+    assert a.chip(0)[0].width == pytest.approx(max(a.chip(0)[1].width + 0.3, 0.6))
+    assert a.chip(1)[0].width == pytest.approx(0.6)  # a short token keeps the minimum chip width
