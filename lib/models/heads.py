@@ -5,7 +5,7 @@ most mean attention on t − 1, the induction head the one with the most on t �
 scored by ``lib.models.induction.head_scores`` on a fixed batch of unseen sequences.
 Translation model (Vaswani et al. 2017, §3.2.3, encoder–decoder attention): the alignment head is the one
 whose cross-attention row most often peaks at the source token the output token is read from
-(``lib.models.tasks.date_alignment``), on the held-out dates.
+(``lib.models.tasks.date_alignment``), over all layers, on the held-out dates of ``lib.models.alignment``.
 """
 
 from __future__ import annotations
@@ -15,12 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from lib.models import induction, tasks, translation
-from lib.models.store import read_manifest
+from lib.models.alignment import held_out_dates
 
 SCORING_SEED = 2024  # the sequences heads are scored on: neither the training nor the validation seed
 SCORING_SIZE = 64
-HELD_OUT = 500  # validation dates of the translation model
-HELD_OUT_OFFSET = 1_000  # lib.models.train.held_out_dates draws them with seed + 1000 (train imports torch)
 
 
 @dataclass(frozen=True)
@@ -43,12 +41,6 @@ def induction_heads(w: induction.DecoderLMWeights) -> InductionHeads:
         previous_score=float(s.previous_token[prev]),
         induction_score=float(s.induction[ind]),
     )
-
-
-def held_out_dates() -> np.ndarray:
-    """The translation model's validation dates (B, 3): never trained on."""
-    seed = int(read_manifest()["models"]["translation"]["seed"])
-    return tasks.random_dates(np.random.default_rng(seed + HELD_OUT_OFFSET), HELD_OUT)
 
 
 def alignment_hits(cross_attention: np.ndarray, dates: np.ndarray) -> np.ndarray:
