@@ -4,14 +4,14 @@ alignment a trained encoder–decoder learned, on a date it never saw."""
 from __future__ import annotations
 
 import numpy as np
-from manim import Create, VGroup
+from manim import Create, SurroundingRectangle, VGroup
 
 from lib.models import alignment, translation
 from scenes.base import LectureScene
 from scenes.kit import numbers, theme
 from scenes.kit.anim import fade_in, fade_out
-from scenes.kit.frame import below, column, fit_width, row
-from scenes.kit.matrix import PAD_TIGHT, Heatmap
+from scenes.kit.frame import SAFE, below, column, fit_width, row
+from scenes.kit.matrix import Heatmap
 from scenes.kit.record import tag
 from scenes.kit.text import tex
 from scenes.kit.tokens import TokenStrip
@@ -19,6 +19,7 @@ from scenes.registry import register
 from scenes.transformer.params.cross_attention import Params as CrossAttentionParams
 
 HOLD = 2.5  # seconds to read a slide before the lecturer moves on
+CELL_W, CELL_H = 0.8, 0.42  # alignment cells: wide enough for "August" over its column
 
 
 @register("transformer.cross_attention")
@@ -41,8 +42,9 @@ class CrossAttention(LectureScene):
             "learned": "learned: layer {layer}, head {head}, held-out date",
             "peaks": "{n} of {m} output tokens read most from the source token they come from",
             "heads": "every head of the layer (learned)",
-            "hits": "{k} of {m}",
+            "hits": "{k} of {m} right",
             "output": "written: {out}",
+            "correct": "the right translation",
         },
         "zh": {
             "title": "交叉注意力",
@@ -56,8 +58,9 @@ class CrossAttention(LectureScene):
             "learned": "学到的：第 {layer} 层第 {head} 个头，留出的日期",
             "peaks": "{m} 个输出 token 中有 {n} 个最关注它所来自的源 token",
             "heads": "这一层的每个头（学到的）",
-            "hits": "{m} 个中 {k} 个",
+            "hits": "对齐 {k}/{m}",
             "output": "输出：{out}",
+            "correct": "翻译正确",
         },
     }
 
@@ -103,10 +106,10 @@ class CrossAttention(LectureScene):
     def show_setup(self) -> None:
         a = self.a
         T, S = len(a.written), len(a.source)
-        src = TokenStrip(a.source, key="source", size=theme.SMALL)
-        tgt = TokenStrip(a.written, key="written", color=theme.OUTPUT, size=theme.SMALL)
-        src_cap = self.text("source", size=theme.SMALL, color=theme.INPUT)
-        tgt_cap = self.text("target", size=theme.SMALL, color=theme.OUTPUT)
+        src = TokenStrip(a.source, key="source", size=theme.LABEL)
+        tgt = TokenStrip(a.written, key="written", color=theme.OUTPUT, size=theme.LABEL)
+        src_cap = self.text("source", size=theme.LABEL, color=theme.INPUT)
+        tgt_cap = self.text("target", size=theme.LABEL, color=theme.OUTPUT)
         formula = tex(
             r"\mathrm{softmax}\!\left(\frac{Q K^\top}{\sqrt{d_k}}\right) V",
             substrings_to_isolate=["Q", "K", "V"],
@@ -129,8 +132,8 @@ class CrossAttention(LectureScene):
             ),
         ]
         shape_row = row(shapes, buff=theme.BUFF_SECTION)
-        body = column([src_cap, src, tgt_cap, tgt, formula, shape_row], buff=theme.BUFF, align="center")
-        below(fit_width(body), self.header, buff=theme.BUFF_SECTION).set_x(0)
+        body = column([src_cap, src, tgt_cap, tgt, formula, shape_row], buff=theme.BUFF_LARGE, align="center")
+        fit_width(body).move_to([0, (self.header.get_bottom()[1] + SAFE.bottom) / 2, 0])  # the room's middle
         with self.beat("setup"):
             self.play(fade_in(src_cap, src), fade_in(tgt_cap, tgt))
             self.play(fade_in(formula))
@@ -148,7 +151,7 @@ class CrossAttention(LectureScene):
     def show_alignment(self) -> None:
         a, h = self.a, self.best_head()
         hm = Heatmap(
-            a.weights[h], key="cross_weights", scale="sequential", digits=2, pad=PAD_TIGHT, max_cell=0.5,
+            a.weights[h], key="cross_weights", scale="sequential", digits=2, cell=CELL_W, cell_height=CELL_H,
             row_labels=list(a.written), col_labels=list(a.source), label_color=theme.INPUT,
         )  # fmt: skip
         for lab in hm.row_labels:
@@ -193,12 +196,17 @@ class CrossAttention(LectureScene):
         cap = self.text("heads", size=theme.LABEL, color=theme.ACCENT)
         out = "".join(a.written[:-1])
         written = tag(self.text("output", size=theme.BODY, color=theme.OUTPUT, out=out), "output", out)
+        if a.written == a.expected:
+            written = row(
+                [written, self.text("correct", size=theme.LABEL, color=theme.MUTED)], buff=theme.BUFF
+            )
         body = column([cap, row(maps, buff=theme.BUFF_LARGE), written], buff=theme.BUFF_LARGE, align="center")
         below(fit_width(body), self.header, buff=theme.BUFF_SECTION).set_x(0)
+        best = SurroundingRectangle(maps[self.best_head()], color=theme.ACCENT, buff=theme.BUFF_SMALL)
         said = ", ".join(
             self.t("hits", k=int(a.hits[h]) if len(a.hits) else 0, m=known) for h in range(len(maps))
         )
         with self.beat("heads", hits=said):
             self.play(fade_in(cap), fade_in(*maps))
-            self.play(fade_in(written))
+            self.play(Create(best), fade_in(written))
             self.wait(HOLD)
