@@ -45,6 +45,8 @@ class Job:
     # storyboard's narration overrides ({"off": bool, "replace": {beat: text}, "append": {beat: text}})
     voice: dict[str, Any] = field(default_factory=dict)
     narration: dict[str, Any] = field(default_factory=dict)
+    # a chunk of a chunked entry: (first, end) of its range of Manim animations, end -1 to the scene's end
+    chunk: tuple[int, ...] = ()
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -52,7 +54,13 @@ class Job:
     @classmethod
     def from_json(cls, text: str) -> Job:
         data = json.loads(text)
-        return cls(**{**data, "import_path": tuple(data.get("import_path", ()))})
+        return cls(
+            **{
+                **data,
+                "import_path": tuple(data.get("import_path", ())),
+                "chunk": tuple(data.get("chunk", ())),
+            }
+        )
 
     @property
     def entry_dir(self) -> Path:

@@ -46,6 +46,7 @@ class PlannedEntry:
     job: Job
     cached: ClipMeta | None  # the cache entry's metadata when it exists (and the cache is used)
     selected: bool = True  # rendered by this run if not cached (``--only`` deselects the others)
+    chunks: int = 1  # the storyboard's ``chunks:``: rendered as that many animation ranges
 
     @property
     def status(self) -> str:
@@ -96,7 +97,12 @@ def make_plan(
             params,
             settings.quality,
             settings.locale,
-            extra={"voice": voice_id, "narration": narration},
+            # a chunked entry's clip is joined from pieces: the same frames, other bytes, so another key
+            extra={
+                "voice": voice_id,
+                "narration": narration,
+                **({"chunks": e.chunks} if e.chunks > 1 else {}),
+            },
         )
         name = entry_name(e.index, e.scene)
         job = Job(
@@ -117,7 +123,7 @@ def make_plan(
         )
         selected = only is None or e.index in only
         cached = cache.lookup(key) if use_cache or not selected else None
-        entries.append(PlannedEntry(job, cached, selected))
+        entries.append(PlannedEntry(job, cached, selected, e.chunks))
     return Plan(board, settings, tuple(entries), cache)
 
 

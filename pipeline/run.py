@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from pipeline.cache import ROOT
+from pipeline.chunks import chunk_key, have_chunk, join, ranges
+from pipeline.count import count_plays
 from pipeline.executor import JobResult
 from pipeline.executors import Executor, LocalExecutor
 from pipeline.fsutil import clone_or_copy, sweep_temporaries, write_text_atomic
@@ -79,24 +82,40 @@ def run_storyboards(
         unique: dict[tuple[str, str], Job] = {}  # (cache, key) → the job that renders it
         for _plan, job in todo:
             unique.setdefault((job.cache_dir, job.key), job)
+        chunks_of = {p.job.log_path: p.chunks for plan in plans for p in plan.entries}
+        pieces: dict[tuple[str, str], list[Job]] = {}  # a chunked entry → its chunks, in order
+        done: dict[tuple[str, str], JobResult] = {}
+        queue: list[Job] = []
+        for k, job in unique.items():
+            if chunks_of.get(job.log_path, 1) <= 1:
+                queue.append(job)
+                continue
+            try:
+                pieces[k] = _chunk_jobs(job, chunks_of[job.log_path])
+            except RuntimeError as e:
+                done[k] = JobResult(job, "failed", error=" ".join(str(e).split())[:300])
+                continue
+            queue += [c for c in pieces[k] if not have_chunk(c)]  # chunks are cached like clips
         # longest first: with N workers the run ends when the slowest entry does, so start it early
-        queue = sorted(
-            unique.values(),
-            key=lambda j: -timings[Path(j.cache_dir)].get(f"{j.scene_id}@{j.quality}", 0.0),
-        )
+        queue.sort(key=lambda j: -timings[Path(j.cache_dir)].get(f"{j.scene_id}@{j.quality}", 0.0))
         console = console or _console()
         executor: Executor = opts.executor or LocalExecutor(opts.jobs)
         timeout = max(plan.settings.worker_timeout for plan in plans)
-        done = {
-            (r.job.cache_dir, r.job.key): r for r in _render_with_progress(queue, executor, timeout, console)
-        }
+        done.update(
+            {
+                (r.job.cache_dir, r.job.key): r
+                for r in _render_with_progress(queue, executor, timeout, console)
+            }
+        )
+        for k, chunk_jobs in pieces.items():
+            done[k] = _join(unique[k], chunk_jobs, done)
         for _plan, job in todo:
             r = done[(job.cache_dir, job.key)]
             rendered[job.log_path] = r if r.job is job else dataclasses.replace(r, job=job)
         for d, known in timings.items():
             known.update(
                 {f"{r.job.scene_id}@{r.job.quality}": r.seconds for r in done.values()
-                 if r.status == "rendered" and Path(r.job.cache_dir) == d}
+                 if r.status == "rendered" and Path(r.job.cache_dir) == d and not r.job.chunk}
             )  # fmt: skip
             text = json.dumps(known, indent=1, sort_keys=True)
             for plan in plans:
@@ -107,6 +126,35 @@ def run_storyboards(
                     break
     statuses = [_finish(plan, opts, rendered, errors[plan.board.name], console, t_start) for plan in plans]
     return max(statuses)
+
+
+def _chunk_jobs(job: Job, n: int) -> list[Job]:
+    """``job`` as ``n`` jobs over ranges of its animations (counted without rendering)."""
+    total = count_plays(job, ROOT)
+    spans = ranges(total, n)
+    out = []
+    for i, (first, end) in enumerate(spans):
+        name = f"{job.name}_c{i + 1}of{len(spans)}"
+        key = chunk_key(job.key, first, end, total)
+        log = str(Path(job.log_path).with_name(f"{name}.log"))
+        out.append(dataclasses.replace(job, key=key, name=name, log_path=log, chunk=(first, end)))
+    return out
+
+
+def _join(job: Job, chunk_jobs: list[Job], done: dict[tuple[str, str], JobResult]) -> JobResult:
+    """The chunked entry's result: its chunks joined into its clip, or the first chunk failure."""
+    results = [done.get((c.cache_dir, c.key)) for c in chunk_jobs]  # None: it was cached
+    seconds = sum(r.seconds for r in results if r is not None)
+    failed = [r for r in results if r is not None and r.status == "failed"]
+    if failed:
+        return JobResult(job, "failed", seconds, error=f"{failed[0].job.name}: {failed[0].error}")
+    try:
+        meta = join(job, [c.entry_dir for c in chunk_jobs])
+    except Exception as e:  # ffmpeg, a disk: the entry fails with one line, the others go on
+        return JobResult(
+            job, "failed", seconds, error=f"joining the chunks failed: {' '.join(str(e).split())[:300]}"
+        )
+    return JobResult(job, "rendered", seconds, meta)
 
 
 def _finish(

@@ -46,6 +46,13 @@ class EntryModel(BaseModel):
         description="false silences this entry; a mapping {beat: text} replaces a beat's narration and "
         "{'beat+': text} adds a sentence after it (in the storyboard's locale; the beat's {fields} work).",
     )
+    chunks: int = Field(
+        1,
+        ge=1,
+        le=32,
+        description="Split this entry's render into this many ranges of animations, rendered by separate "
+        "workers and joined frame-exactly (for an entry much longer than the others).",
+    )
 
 
 class ThumbnailModel(BaseModel):
@@ -95,6 +102,7 @@ class Entry:
     spec: SceneSpec
     narration: bool | dict[str, str] | None = None  # the entry's overrides, as written
     chapters: tuple[tuple[str, str], ...] = ()  # (locale, title) as written, when given per locale
+    chunks: int = 1  # rendered as this many animation ranges on separate workers (pipeline.chunks)
 
 
 @dataclass(frozen=True)
@@ -210,6 +218,7 @@ def parse_storyboard(path: Path) -> Storyboard:
             registry[e.scene],
             e.narration,
             tuple(e.chapter.items()) if isinstance(e.chapter, dict) else (),
+            e.chunks,
         )
         for i, e in enumerate(board.scenes)
     )

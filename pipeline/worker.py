@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
+from pipeline.chunks import ChunkRecorder
 from pipeline.fsutil import clone_or_copy, publish_dir, write_text_atomic
 from pipeline.jobs import QUALITIES, BeatMeta, ClipMeta, FrameRecord, Job
 
@@ -52,14 +53,18 @@ def render(job: Job, events: Events) -> ClipMeta:
     shutil.rmtree(tmp, ignore_errors=True)
     (tmp / "frames").mkdir(parents=True)
     frames: list[FrameRecord] = []
+    # a chunk of a chunked entry renders a range of its animations (pipeline.chunks)
+    chunk = ChunkRecorder(job.chunk[0], job.chunk[1]) if job.chunk else None
 
     def save_frame(scene: Any, kind: str, index: int) -> None:
-        if kind not in ("slide", "end"):
+        if kind not in ("slide", "end") or (chunk and not chunk.owns(scene, kind)):
             return
         path = tmp / "frames" / f"{len(frames):02d}.png"
         Image.fromarray(scene.capture_frame()).convert("RGB").save(path)
         t = round(scene.renderer.time, 3)
         frames.append(FrameRecord(file=f"frames/{path.name}", kind=kind, time=t))  # type: ignore[arg-type]
+        if chunk:
+            chunk.pause(scene, kind, f"frames/{path.name}")
 
     plays = 0
 
@@ -94,6 +99,7 @@ def render(job: Job, events: Events) -> ClipMeta:
             "verbosity": "WARNING",
             "output_file": job.name,
             "write_to_movie": True,
+            **(chunk.config() if chunk else {}),
         }
     ):
         scene = cls(
@@ -106,10 +112,12 @@ def render(job: Job, events: Events) -> ClipMeta:
             narration=Overrides(**job.narration) if job.narration else None,
         )
         scene.play_hooks.append(on_play)
+        if chunk:
+            chunk.attach(scene)
         scene.render()
         movie = Path(scene.renderer.file_writer.movie_file_path)
         size = (config.pixel_width, config.pixel_height, config.frame_rate)
-    if voice is None:
+    if voice is None or chunk:  # a chunk's speech is laid over the joined clip (pipeline.chunks.join)
         os.replace(movie, tmp / "clip.mp4")
     else:  # every clip of a narrated video has a track (silent where no one speaks): stitching stays a copy
         from pipeline.audio import lay_out, mux, video_duration
@@ -152,6 +160,9 @@ def render(job: Job, events: Events) -> ClipMeta:
         render_seconds=round(time.perf_counter() - t0, 3),
         peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     )
+    if chunk:
+        chunk.finish(scene, tmp, meta)
+        shutil.rmtree(tmp / "voice", ignore_errors=True)
     write_text_atomic(tmp / "meta.json", meta.model_dump_json(indent=2))
     publish_dir(tmp, job.entry_dir)
     return meta
