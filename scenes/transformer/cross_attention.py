@@ -92,7 +92,8 @@ class CrossAttention(LectureScene):
     }
 
     def construct(self) -> None:
-        self.a = alignment.align(translation.load(), self.params.example)
+        self.w = translation.load()
+        self.a = alignment.align(self.w, self.params.example)
         self.header = self.title_bar("title", "subtitle")
         self.play(fade_in(self.header))
         self.show_setup()
@@ -156,7 +157,9 @@ class CrossAttention(LectureScene):
         )  # fmt: skip
         for lab in hm.row_labels:
             lab.set_color(theme.OUTPUT)
-        learned = self.text("learned", size=theme.SMALL, color=theme.ACCENT, layer=1, head=h + 1)
+        learned = self.text(
+            "learned", size=theme.SMALL, color=theme.ACCENT, layer=len(self.w.decoder), head=h + 1
+        )
         note = self.text("rows", size=theme.SMALL, color=theme.MUTED)
         known = [t for t, s in enumerate(a.by_hand) if s >= 0]
         n = int(a.hits[h]) if len(a.hits) else 0

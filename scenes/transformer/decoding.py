@@ -36,7 +36,7 @@ class Decoding(LectureScene):
     STRINGS = {
         "en": {
             "title": "Causal mask and autoregressive decoding",
-            "subtitle": "a trained two-layer Transformer continues a sequence that repeats a segment",
+            "subtitle": "a small trained Transformer continues a sequence that repeats a segment",
             "scores": "scores q·k / √d_k, masked",
             "weights": "attention weights: softmax of each row",
             "head": "layer {layer}, head {head} (learned: an induction head) · rows: queries · columns: keys",
@@ -48,7 +48,8 @@ class Decoding(LectureScene):
             "cache_k": "K cache",
             "cache_v": "V cache",
             "cache_note": "layer {layer}, head {head}: {d} numbers a token, one new row per step",
-            "cache_size": "KV cache: {n} tokens × {layers} layers × 2 × {dm} numbers × 8 B = {bytes}",
+            "cache_size": "KV cache: {n} tokens × {layers} layers × 2 (K, V) × {dm} numbers × {b} B "
+            "= {bytes}",
             "sample_head": "sampling at τ = {tau}, seed {seed}",
             "cdf": "softmax(logits / τ), likeliest first",
             "rest": "rest",
@@ -57,7 +58,7 @@ class Decoding(LectureScene):
         },
         "zh": {
             "title": "因果掩码与自回归解码",
-            "subtitle": "一个训练好的两层 Transformer 续写一段重复出现的序列",
+            "subtitle": "一个训练好的小 Transformer 续写一段重复出现的序列",
             "scores": "得分 q·k / √d_k，加掩码",
             "weights": "注意力权重：每行做 softmax",
             "head": "第 {layer} 层第 {head} 个头（学到的归纳头）· 行：查询 · 列：键",
@@ -69,7 +70,7 @@ class Decoding(LectureScene):
             "cache_k": "K 缓存",
             "cache_v": "V 缓存",
             "cache_note": "第 {layer} 层第 {head} 个头：每个 token {d} 个数，每步新增一行",
-            "cache_size": "KV 缓存：{n} 个 token × {layers} 层 × 2 × {dm} 个数 × 8 B = {bytes}",
+            "cache_size": "KV 缓存：{n} 个 token × {layers} 层 × 2（K、V）× {dm} 个数 × {b} B = {bytes}",
             "sample_head": "按温度 τ = {tau} 采样，种子 {seed}",
             "cdf": "softmax(logits / τ)，按概率从大到小",
             "rest": "其余",
@@ -142,7 +143,13 @@ class Decoding(LectureScene):
     def show_mask(self) -> None:
         T = len(self.prompt)
         toks = [self.names[t] for t in self.prompt]
-        kw = {"row_labels": toks, "col_labels": toks, "label_color": theme.INPUT, "max_cell": 0.42, "pad": PAD_TIGHT}
+        kw = {
+            "row_labels": toks,
+            "col_labels": toks,
+            "label_color": theme.INPUT,
+            "max_cell": 0.42,
+            "pad": PAD_TIGHT,
+        }
         scores = Heatmap(self.att.masked, key="masked_scores", digits=1, **kw)
         weights = Heatmap(self.att.weights, key="mask_weights", scale="sequential", digits=2, **kw)
         caps = [
@@ -304,6 +311,7 @@ class Decoding(LectureScene):
             n=numbers.integer(st.cache_length),
             layers=len(self.w.layers),
             dm=self.w.embed.shape[1],
+            b=generate.BYTES_PER_NUMBER,
             bytes=numbers.byte_size(st.cache_bytes, 1),
         )
         return tag(line, "cache_size", st.cache_bytes)

@@ -101,7 +101,7 @@ def test_greedy_tokens_probabilities_and_cache_size(fast_run, raw, locale):
     assert pic.value("cache_size") == 2 * 2 * n * 64 * 8  # layers × (K, V) × tokens × d_model × float64
     size = numbers.byte_size(2 * 2 * n * 64 * 8, 1)
     line = Decoding.STRINGS[locale]["cache_size"]
-    assert pic.text("cache_size") == line.format(n=n, layers=2, dm=64, bytes=size)
+    assert pic.text("cache_size") == line.format(n=n, layers=2, dm=64, b=8, bytes=size)
 
 
 @pytest.mark.parametrize("locale", LOCALES)
