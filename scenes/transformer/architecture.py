@@ -19,6 +19,7 @@ from scenes.kit.table import NumberTable
 from scenes.registry import register
 from scenes.transformer.params.architecture import Params as ArchitectureParams
 
+GPT_NAME = "GPT-2"  # said as a field: a template holds no digits
 PAPER_TABLE = 3  # Vaswani et al. 2017, Table 3: the base and big models' sizes and parameter counts
 HOLD = 2.5  # seconds to read a slide before the lecturer moves on
 SUBLAYER_H = 0.46  # height of an attention / FFN box in the stacks
@@ -219,17 +220,17 @@ class Architecture(LectureScene):
             "{ffn_total}. The embedding is {emb}, but only because one matrix does three jobs: it embeds "
             "source and target tokens, and, transposed, it produces the output scores over the "
             "vocabulary.",
-            "total": "In all, {total} parameters. The paper's Table {table} rounds the base model to {paper} "
-            "million; our exact count assumes the shared embedding, biases everywhere, LayerNorm scale "
-            "and shift with a final norm per stack, and sinusoidal positions, which cost nothing.",
-            "gpt2": "For contrast, a decoder-only model: GPT-2. There is no encoder and no "
+            "total": "In all, {total} parameters. The paper's Table {table} rounds the base model to "
+            "{paper} million; our exact count assumes the shared embedding, biases everywhere, LayerNorm "
+            "scale and shift with a final norm per stack, and sinusoidal positions, which cost nothing.",
+            "gpt2": "For contrast, a decoder-only model: {gpt}. There is no encoder and no "
             "cross-attention, just {gpt_layers} decoder layers of width {gpt_d}. Its embedding of "
             "{gpt_vocab} tokens is tied to the output layer, and it learns a table of {gpt_pos} positions "
             "instead of using sinusoids.",
-            "gpt2_total": "That adds up to {gpt_total} parameters, the well-known figure of GPT-2 small. "
-            "The bars share one scale with the base model's: compare the embeddings.",
-            "compare": "Side by side: {base} parameters for the translation model, {gpt_total} for GPT-2. "
-            "Wider vectors, a bigger vocabulary and twice the layers in a single stack: the same building "
+            "gpt2_total": "That adds up to {gpt_total} parameters. The bars share one scale with the base "
+            "model's: compare the embeddings.",
+            "compare": "Side by side: {base} parameters for the translation model, {gpt_total} for {gpt}. "
+            "Wider vectors, a bigger vocabulary, and all the layers in a single stack: the same building "
             "blocks, arranged differently.",
         },
         "zh": {
@@ -245,15 +246,14 @@ class Architecture(LectureScene):
             "{dec_layer} 个。再加上每个栈末尾的归一化，编码器共 {enc} 个，解码器共 {dec} 个。",
             "components": "按组件汇总：前馈层占得最多，{ffn_total}。嵌入有 {emb}，这是因为一个矩阵身兼三"
             "职：它嵌入源端和目标端的 token，转置之后又给出整个词表上的输出分数。",
-            "total": "总共 {total} 个参数。论文表 {table} 把基础模型写成约 {paper} 百万；我们的精确计数假定嵌入"
-            "共享、所有投影带偏置、LayerNorm 有缩放和平移且每个栈末尾各有一个归一化，而正弦位置编码不占参"
-            "数。",
-            "gpt2": "作为对照，看一个只有解码器的模型：GPT-2。没有编码器，也没有交叉注意力，只有 "
+            "total": "总共 {total} 个参数。论文表 {table} 把基础模型写成约 {paper} 百万；我们的精确计数假"
+            "定嵌入共享、所有投影带偏置、LayerNorm 有缩放和平移且每个栈末尾各有一个归一化，而正弦位置编码"
+            "不占参数。",
+            "gpt2": "作为对照，看一个只有解码器的模型：{gpt}。没有编码器，也没有交叉注意力，只有 "
             "{gpt_layers} 个宽度为 {gpt_d} 的解码器层。它 {gpt_vocab} 个 token 的嵌入与输出层共享，位置则"
             "学一张 {gpt_pos} 行的表，而不用正弦函数。",
-            "gpt2_total": "合起来是 {gpt_total} 个参数，正是 GPT-2 small 那个熟悉的数字。两组柱子用的是同"
-            "一个刻度，可以直接比较两边的嵌入。",
-            "compare": "并排来看：翻译模型有 {base} 个参数，GPT-2 有 {gpt_total} 个。向量更宽、词表更大、"
+            "gpt2_total": "合起来是 {gpt_total} 个参数。两组柱子用的是同一个刻度，可以直接比较两边的嵌入。",
+            "compare": "并排来看：翻译模型有 {base} 个参数，{gpt} 有 {gpt_total} 个。向量更宽、词表更大、"
             "所有层都在一个栈里：积木还是同样的积木，只是搭法不同。",
         },
     }
@@ -574,6 +574,7 @@ class Architecture(LectureScene):
         table.align_to(chart, UP)
         with self.beat(
             "gpt2",
+            gpt=GPT_NAME,
             gpt_layers=p.gpt_layers,
             gpt_d=fmt(p.gpt_d_model),
             gpt_vocab=fmt(p.gpt_vocab),
@@ -582,10 +583,10 @@ class Architecture(LectureScene):
             self.play(FadeOut(self.conv))
             self.play(FadeIn(heading), bars.grow())
             self.wait(HOLD)
-        with self.beat("gpt2_total", gpt_total=fmt(self.gpt.params)):
+        with self.beat("gpt2_total", gpt=GPT_NAME, gpt_total=fmt(self.gpt.params)):
             self.play(FadeIn(total, shift=0.1 * UP))
             self.wait(HOLD)
         self.next_slide()
-        with self.beat("compare", base=fmt(self.base.params), gpt_total=fmt(self.gpt.params)):
+        with self.beat("compare", gpt=GPT_NAME, base=fmt(self.base.params), gpt_total=fmt(self.gpt.params)):
             self.play(FadeOut(self.base_chart), fade_in(table))
             self.wait(HOLD)
