@@ -20,16 +20,21 @@ from typing import Any
 from pipeline.jobs import Job
 
 
-def count_plays(job: Job, root: Path) -> int:
-    """The number of animations ``job``'s scene plays (a fresh process: Manim's config is global)."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "pipeline.count"],
-        input=job.to_json(),
-        capture_output=True,
-        text=True,
-        cwd=root,
-        check=False,
-    )
+def count_plays(job: Job, root: Path, timeout: float | None = None) -> int:
+    """The number of animations ``job``'s scene plays (a fresh process: Manim's config is global).
+    Raises RuntimeError (one line) when the scene fails or runs past ``timeout``."""
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "pipeline.count"],
+            input=job.to_json(),
+            capture_output=True,
+            text=True,
+            cwd=root,
+            check=False,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"counting {job.name}'s animations timed out after {timeout:g} s") from None
     lines = proc.stdout.strip().splitlines()
     if proc.returncode != 0 or not lines or not lines[-1].isdigit():
         raise RuntimeError(f"counting {job.name}'s animations failed: {proc.stderr.strip()[-300:]}")

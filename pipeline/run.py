@@ -82,6 +82,7 @@ def run_storyboards(
         unique: dict[tuple[str, str], Job] = {}  # (cache, key) → the job that renders it
         for _plan, job in todo:
             unique.setdefault((job.cache_dir, job.key), job)
+        timeout = max(plan.settings.worker_timeout for plan in plans)
         chunks_of = {p.job.log_path: p.chunks for plan in plans for p in plan.entries}
         pieces: dict[tuple[str, str], list[Job]] = {}  # a chunked entry → its chunks, in order
         done: dict[tuple[str, str], JobResult] = {}
@@ -91,7 +92,7 @@ def run_storyboards(
                 queue.append(job)
                 continue
             try:
-                pieces[k] = _chunk_jobs(job, chunks_of[job.log_path])
+                pieces[k] = _chunk_jobs(job, chunks_of[job.log_path], timeout)
             except RuntimeError as e:
                 done[k] = JobResult(job, "failed", error=" ".join(str(e).split())[:300])
                 continue
@@ -100,7 +101,6 @@ def run_storyboards(
         queue.sort(key=lambda j: -timings[Path(j.cache_dir)].get(f"{j.scene_id}@{j.quality}", 0.0))
         console = console or _console()
         executor: Executor = opts.executor or LocalExecutor(opts.jobs)
-        timeout = max(plan.settings.worker_timeout for plan in plans)
         done.update(
             {
                 (r.job.cache_dir, r.job.key): r
@@ -128,9 +128,9 @@ def run_storyboards(
     return max(statuses)
 
 
-def _chunk_jobs(job: Job, n: int) -> list[Job]:
-    """``job`` as ``n`` jobs over ranges of its animations (counted without rendering)."""
-    total = count_plays(job, ROOT)
+def _chunk_jobs(job: Job, n: int, timeout: float) -> list[Job]:
+    """``job`` as ``n`` jobs over ranges of its animations (counted here, without rendering)."""
+    total = count_plays(job, ROOT, timeout)
     spans = ranges(total, n)
     out = []
     for i, (first, end) in enumerate(spans):
