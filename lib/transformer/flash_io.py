@@ -58,3 +58,16 @@ def flash_attention_io(N: int, d: int, M: int) -> FlashIO:
     reads = 2 * N * d + t_c * state + t_c * N * d  # K_j, V_j once; per outer step Q and (O, ℓ, m)
     writes = state + t_c * state  # line 2, then lines 12–13 per outer step
     return FlashIO(reads=reads, writes=writes, block_r=b_r, block_c=b_c, n_blocks_c=t_c)
+
+
+@dataclass(frozen=True)
+class IOComparison:
+    standard: HBMAccesses
+    flash: FlashIO
+    ratio: float  # standard.total / flash.total: how many times fewer elements the tiled pass moves
+
+
+def compare_io(N: int, d: int, M: int) -> IOComparison:
+    """Both counts for one layer's attention (one head: N × d) and an SRAM of M elements."""
+    std, fl = standard_attention_io(N, d), flash_attention_io(N, d, M)
+    return IOComparison(std, fl, std.total / fl.total)
