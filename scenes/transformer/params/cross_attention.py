@@ -1,4 +1,7 @@
-"""Cross-attention: the decoder's queries read the encoder's keys and values — a learned alignment."""
+"""Cross-attention: decoder queries over encoder keys and values
+
+The alignment a trained encoder–decoder learned, on a date it never saw in training.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Causal mask and autoregressive decoding: a trained Transformer writes token by token, with a KV cache."""
+"""Causal mask and autoregressive decoding
+
+A trained Transformer writes token by token (greedy, then sampled at a temperature) with a KV cache.
+"""
 
 from __future__ import annotations
 
