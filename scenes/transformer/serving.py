@@ -242,8 +242,9 @@ class Serving(LectureScene):
             formats=[None, None, SIZE],
             colors=[theme.MUTED, theme.FG, theme.KEY],
             keys=[None, "kv_how", "kv_bytes"],
-            size=theme.SMALL,
+            size=theme.LABEL,
             h_buff=0.45,
+            v_buff=0.32,
         )
         fit_width(ladder, SAFE.right - card.get_right()[0] - theme.BUFF_LARGE)
         to_safe(ladder, RIGHT)
