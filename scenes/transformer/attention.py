@@ -8,7 +8,6 @@ from manim import (
     DEGREES,
     DOWN,
     LEFT,
-    OUT,
     RIGHT,
     UP,
     Create,
@@ -21,6 +20,7 @@ from manim import (
     VMobject,
     Write,
 )
+from manim.utils.space_ops import z_to_vector
 
 from lib.transformer.attention_walkthrough import (
     angle_between,
@@ -42,12 +42,13 @@ from scenes.registry import register
 from scenes.transformer.params.attention import D_K
 from scenes.transformer.params.attention import Params as AttentionParams
 
-HOLD = 1.5  # seconds to read a slide before the lecturer moves on
+HOLD = 1.0  # seconds to read a slide before the lecturer moves on
 CELL_H = 0.44  # one matrix row: every matrix of the scene at one scale, so shapes compare at a glance
 CELL_W = {1: 0.62, 2: 0.8}  # a column wide enough for "−0.7" / "−1.90" at theme.NUMBER
 SYMBOL = 34  # TeX size of a matrix's name over it
-VIEW = (-50 * DEGREES, -65 * DEGREES)  # the 3-D view: turn about z, then tilt z towards the viewer
-TURN = 40 * DEGREES  # the slow turn about z that gives the 3-D picture its depth
+TILT = 25 * DEGREES  # the plane of q and its favourite key, tilted this far away from facing the viewer
+LABEL_R = 1.1  # the least distance of a vector's name from the origin (scene units, before fitting)
+TURN = 50 * DEGREES  # the slow turn about the screen's vertical that gives the 3-D picture its depth
 
 
 def _ops(s: str) -> VGroup:
@@ -71,6 +72,7 @@ class Attention(LectureScene):
         "en": {
             "title": "Attention, step by step",
             "subtitle": "one head on a few tokens, every number computed",
+            "x_shape": "{n} × {d}",
             "proj_note": "each token's row of X times the weight matrices: its query, key and value",
             "scores_note": "row i: how well query i matches every key, divided by √d_k = {sqrt}",
             "softmax_note": "softmax of row “{tok}”: exponentiate, add up, divide",
@@ -82,13 +84,12 @@ class Attention(LectureScene):
             "uniform": "uniform over {n} keys: H = ln {n} = {h} nats",
             "geo_note": "a key scores high when it points where the query points",
             "best": "highest weight",
-            "q_label": "q of “{tok}”",
-            "k_label": "k of “{tok}”",
             "worst": "lowest weight",
         },
         "zh": {
             "title": "注意力，一步一步算",
             "subtitle": "几个 token 上的一个头，每个数都是真算出来的",
+            "x_shape": "{n} × {d}",
             "proj_note": "X 的每一行乘以三个权重矩阵，得到该 token 的查询、键和值",
             "scores_note": "第 i 行：查询 i 与每个键的匹配程度，再除以 √d_k = {sqrt}",
             "softmax_note": "对 “{tok}” 这一行做 softmax：取指数、求和、相除",
@@ -100,8 +101,6 @@ class Attention(LectureScene):
             "uniform": "在 {n} 个键上均匀分布：H = ln {n} = {h} 奈特",
             "geo_note": "键的方向和查询越一致，得分就越高",
             "best": "权重最大",
-            "q_label": "“{tok}”的 q",
-            "k_label": "“{tok}”的 k",
             "worst": "权重最小",
         },
     }
@@ -209,6 +208,12 @@ class Attention(LectureScene):
         times = _ops(r"\times").next_to(VGroup(*ws), LEFT, buff=theme.BUFF).set_y(ws[0][1].get_y())
         x.next_to(times, LEFT, buff=theme.BUFF)
         x.shift((ws[0][1].get_y() - x[1].cells.get_y()) * UP)
+        shape = self.text(
+            "x_shape", size=theme.SMALL, color=theme.MUTED, n=numbers.integer(len(p.tokens)), d=p.d_model
+        )
+        shape.next_to(x[1].cells, DOWN, buff=theme.BUFF_SMALL)
+        tag(shape, "x_shape", (len(p.tokens), p.d_model))
+        x.add(shape)
         body = VGroup(x, times, *ws, products)
         body.next_to(self.header, DOWN, buff=theme.BUFF_LARGE).set_x(0)
         note = self.note("proj_note")
@@ -343,7 +348,7 @@ class Attention(LectureScene):
             probs = sw.probs[i]
             bars = Bars(
                 probs, key="temp_probs", labels=list(p.tokens), vmax=1.0, length=1.8, thickness=0.36,
-                color=[theme.sequential(v) for v in probs], label_color=theme.KEY,
+                color=theme.SEQ_HIGH, label_color=theme.KEY,
                 fmt=lambda v: numbers.fixed(v, 2),
             )  # fmt: skip
             for k, m in enumerate(bars.values_text):  # one key for all panels: index (temperature, token)
@@ -397,7 +402,7 @@ class Attention(LectureScene):
         reach = float(max(np.abs(np.concatenate([q, *ks.values()])).max(), 0.5)) * 1.15
         axes = ThreeDAxes(
             x_range=[-reach, reach, reach], y_range=[-reach, reach, reach], z_range=[-reach, reach, reach],
-            x_length=4.2, y_length=4.2, z_length=4.2, tips=False,
+            x_length=5.0, y_length=5.0, z_length=5.0, tips=False,
             axis_config={"color": theme.MUTED, "include_ticks": False, "stroke_width": 1.5},
         )  # fmt: skip
         origin = axes.c2p(0, 0, 0)
@@ -421,9 +426,12 @@ class Attention(LectureScene):
         vec_k = {j: arrow(k, theme.KEY) for j, k in ks.items()}
         arcs = {j: arc(q, k, rad * (1.0 if j == self.best else 0.7)) for j, k in ks.items()}
         scene3d = VGroup(axes, vec_q, *vec_k.values(), *arcs.values())
-        scene3d.rotate(VIEW[0], axis=OUT, about_point=origin).rotate(VIEW[1], axis=RIGHT, about_point=origin)
-        z_axis = axes.get_z_axis()
-        spin = z_axis.get_end() - z_axis.get_start()
+        # view the plane of q and its favourite key nearly face on, so their angle is seen at its true size
+        normal = np.cross(axes.c2p(*q) - origin, axes.c2p(*ks[self.best]) - origin)
+        if np.linalg.norm(normal) > 1e-9:
+            scene3d.apply_matrix(z_to_vector(normal).T, about_point=origin)  # normal → OUT
+        scene3d.rotate(-TILT, axis=RIGHT, about_point=origin)
+        spin = UP  # the turn is about the screen's vertical: the picture swings in depth
 
         eq = Equation(
             r"q \cdot k = |q|\,|k|\,\cos\theta", terms=["q", "k"], colors={"q": theme.QUERY, "k": theme.KEY}
@@ -449,18 +457,20 @@ class Attention(LectureScene):
                 font_size=34, color=theme.MUTED,
             )  # fmt: skip
             lines.append(column([name, f1, f2, f3], buff=theme.BUFF_SMALL))
-        labels = VGroup(
-            self.text("q_label", size=theme.LABEL, color=theme.QUERY, tok=p.tokens[p.query]),
-            *[self.text("k_label", size=theme.LABEL, color=theme.KEY, tok=p.tokens[j]) for j in ks],
+        labels = VGroup(  # the query's arrow is "q"; a key's arrow is named by its token (as on the right)
+            tex("q", SYMBOL, theme.QUERY),
+            *[self.plain(p.tokens[j], size=theme.LABEL, color=theme.KEY) for j in ks],
         )
         # lay out the picture as it ends (after the turn), then turn it back to where the animation starts
         scene3d.rotate(TURN, axis=spin, about_point=origin)
         for lab, tip in zip(labels, [vec_q[1], *[vec_k[j][1] for j in ks]], strict=True):
             out = tip.get_center() - origin  # each name beyond its arrow's tip, as seen on the screen
             out[2] = 0.0
-            out = out / max(float(np.linalg.norm(out)), 1e-9)
+            dist = float(np.linalg.norm(out))
+            out = out / max(dist, 1e-9)
             reach_out = 0.5 * (abs(out[0]) * lab.width + abs(out[1]) * lab.height)  # half the box along out
-            lab.move_to(tip.get_center() + out * (reach_out + theme.BUFF_SMALL))
+            # short arrows: names no nearer the origin than LABEL_R, where the arcs and the other names are
+            lab.move_to(origin + out * (max(dist, LABEL_R) + reach_out + theme.BUFF_SMALL))
         figure = VGroup(scene3d, labels)
         top = self.header.get_bottom()[1] - theme.BUFF
         fit(figure, SAFE.width * 0.45, top - SAFE.bottom - 0.6)

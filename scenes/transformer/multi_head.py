@@ -28,6 +28,7 @@ from scenes.kit.equation import Equation
 from scenes.kit.frame import column, fit_width, row, to_safe
 from scenes.kit.matrix import Heatmap
 from scenes.kit.record import number, tag
+from scenes.kit.text import tex
 from scenes.registry import register
 from scenes.transformer.params.multi_head import Params as MultiHeadParams
 
@@ -350,21 +351,24 @@ class MultiHead(LectureScene):
             ]
         ).arrange(DOWN, buff=theme.BUFF_SMALL)
         cat = Block(self.t("concat"), name="concat", shape=("T", d), color=theme.FG)
-        w_o = Block("W_O", name="W_O", shape=(d, d), color=theme.OUTPUT)
+        w_o = Block(
+            None, name="W_O", color=theme.OUTPUT,
+            lines=[tex("W^O", theme.SMALL * 1.45, theme.OUTPUT), (numbers.shape((d, d)), theme.FG)],
+        )  # fmt: skip
         out = Block(self.t("out"), name="out", shape=("T", d), color=theme.OUTPUT)
         chain = row([heads, cat, w_o, out], buff=LINK + theme.BUFF)
         fit_width(chain).next_to(self.header, DOWN, buff=theme.BUFF).set_x(0)
         links = VGroup(*[connect(b, cat) for b in heads], connect(cat, w_o), connect(w_o, out))
         parts = {c.name: c.params for c in self.cost.parts if c.params}
         title = self.text("params_title", size=theme.LABEL, color=theme.FG, d=d)
-        names = {"q_proj": ("W_Q", theme.QUERY), "k_proj": ("W_K", theme.KEY), "v_proj": ("W_V", theme.VALUE),
-                 "out_proj": ("W_O", theme.OUTPUT)}  # fmt: skip
+        names = {"q_proj": ("W^Q", theme.QUERY), "k_proj": ("W^K", theme.KEY), "v_proj": ("W^V", theme.VALUE),
+                 "out_proj": ("W^O", theme.OUTPUT)}  # fmt: skip
         lines = []
         for part, (label, color) in names.items():
             lines.append(
                 row(
                     [
-                        self.plain(label, size=theme.LABEL, color=color),
+                        tex(label, theme.LABEL * 1.45, color),
                         self.plain(f"{d} × {d} + {d} =", size=theme.LABEL, color=theme.MUTED),
                         number(
                             parts[part], key="part_params", index=part, size=theme.LABEL, fmt=numbers.integer

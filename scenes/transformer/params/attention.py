@@ -1,7 +1,8 @@
-"""Attention, step by step: X → Q, K, V; scores QKᵀ/√d_k; softmax row by row; weights × V; temperature.
+"""Attention, step by step
 
-One head with d_k = 3 (so that q and k can be drawn in 3-D) on a few tokens with seeded embeddings and
-weights of one decimal each (Vaswani et al. 2017, eq. 1).
+X → Q, K, V; the scores Q K^T / √d_k; softmax row by row; weights × V; temperature; q · k in 3-D. One head
+with d_k = 3 (so that q and k can be drawn in 3-D) on a few tokens with seeded embeddings and weights of one
+decimal each (Vaswani et al. 2017, eq. 1).
 """
 
 from __future__ import annotations

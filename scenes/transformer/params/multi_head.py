@@ -1,5 +1,7 @@
-"""Multi-head attention: split d_model into heads, the trained model's previous-token and induction heads,
-concatenation, W_O and the parameter count 4·d² + 4·d (Vaswani et al. 2017, eq. 4–5).
+"""Multi-head attention
+
+d_model split into heads, the trained model's previous-token and induction heads, concatenation, W_O and the
+parameter count 4·d² + 4·d (Vaswani et al. 2017, eq. 4–5).
 
 The heads are those of the committed two-layer induction model (lib/models/induction.py) on a seeded
 sequence in which a segment of tokens repeats.

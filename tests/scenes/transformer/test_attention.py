@@ -68,6 +68,7 @@ def test_inputs_are_the_seeded_draw_with_one_decimal(fast_run, raw):
     T = len(p.tokens)
     x = np.round(rng.standard_normal((T, p.d_model)), 1)
     assert (pic.array("x") == np.vectorize(lambda v: numbers.fixed(v, 1))(x)).all()
+    assert pic.text("x_shape") == f"{T} × {p.d_model}"
     for key in ("w_q", "w_k", "w_v"):
         w = np.round(rng.uniform(-1, 1, (p.d_model, 3)), 1)
         assert (pic.array(key) == np.vectorize(lambda v: numbers.fixed(v, 1))(w)).all()
