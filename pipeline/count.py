@@ -2,11 +2,11 @@
 
 Run as ``python -m pipeline.count`` with the entry's job as JSON on stdin; prints the count. The scene runs
 ``construct()`` in Manim's dry-run mode with every animation skipped (as ``scenes.layout.run_fast`` does),
-with the job's voice and narration, because a narrated beat holds its last frame for as long as its
-speech lasts — one more ``wait``, one more animation. A skipped animation advances the clock by its exact
-``run_time`` where a rendered one advances it by whole frames, so a beat whose speech and animations end
-within a frame of each other may count one ``wait`` differently: the last chunk runs to the end whatever
-the count says, so the count only balances the chunks and never loses an animation.
+silently: a narrated beat that outlasts its animations adds one ``wait`` (an animation in Manim's count),
+so the silent count can be short by one per such beat. That only shifts where the chunks are cut — the
+last chunk runs to the end whatever the count said, and every chunk starts before the real end — while
+synthesising the whole narration once more here would cost as much as a chunk's own speech (each chunk
+already synthesises every beat it passes; see ``benchmarks/chunked.json``).
 """
 
 from __future__ import annotations
@@ -46,32 +46,37 @@ def _count(job: Job) -> int:
 
     from manim import tempconfig
 
+    from pipeline.worker import _copy_svgs
     from scenes.narration import Overrides
     from scenes.registry import scene_class
 
     sys.path.extend(p for p in job.import_path if p not in sys.path)
     importlib.import_module(job.module)
     cls: Any = scene_class(job.scene_id)
+    shared = Path(job.cache_dir).parent
     with tempfile.TemporaryDirectory() as tmp:
-        voice = None
-        if job.voice.get("kind", "none") != "none":
-            from pipeline.voices import make_voice
-
-            voice = make_voice(job.voice, Path(tmp) / "voice", job.name, job.locale)
+        # the LaTeX and text this scene compiles go to the shared SVG cache, as a worker's do: the chunks,
+        # which start after the count, then find them compiled instead of each compiling everything again
+        svg_dirs = {"tex": Path(tmp) / "Tex", "texts": Path(tmp) / "texts"}
+        for name, private in svg_dirs.items():
+            _copy_svgs(shared / name, private, drop_broken=True)
         config = {"dry_run": True, "quality": "low_quality", "disable_caching": True, "media_dir": tmp,
-                  "progress_bar": "none", "verbosity": "ERROR"}  # fmt: skip
+                  "tex_dir": str(svg_dirs["tex"]), "text_dir": str(svg_dirs["texts"]), "progress_bar": "none",
+                  "verbosity": "ERROR"}  # fmt: skip
         with tempconfig(config):
             scene = cls(
                 params=cls.Params.model_validate(job.params),
                 locale=job.locale,
-                voice=voice,
                 narration=Overrides(**job.narration) if job.narration else None,
             )
             scene.renderer._original_skipping_status = True
             scene.renderer.skip_animations = True
             scene.setup()
             scene.construct()
-            return int(scene.renderer.num_plays)
+            plays = int(scene.renderer.num_plays)
+        for name, private in svg_dirs.items():
+            _copy_svgs(private, shared / name)
+        return plays
 
 
 if __name__ == "__main__":
