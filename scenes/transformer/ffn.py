@@ -58,6 +58,7 @@ class FFN(LectureScene):
             "pre": "xW₁ + b₁  (4d = {d_ff})",
             "relu": "ReLU",
             "gelu": "GELU",
+            "silu": "SiLU",
             "y_relu": "y with ReLU",
             "y_gelu": "y with GELU",
             "curves_title": "Three activations",
@@ -87,6 +88,7 @@ class FFN(LectureScene):
             "pre": "xW₁ + b₁（4d = {d_ff}）",
             "relu": "ReLU",
             "gelu": "GELU",
+            "silu": "SiLU",
             "y_relu": "ReLU 的输出 y",
             "y_gelu": "GELU 的输出 y",
             "curves_title": "三种激活函数",
@@ -229,7 +231,7 @@ class FFN(LectureScene):
             y_label=self.t("y_axis"),
             label_origin=False,
         )
-        names = [self.t(n) if n != "silu" else "SiLU" for n in ACTIVATIONS]
+        names = [self.t(n) for n in ACTIVATIONS]
         fmt = partial(numbers.fixed, digits=2)
         reads = []
         for n, name in zip(ACTIVATIONS, names, strict=True):

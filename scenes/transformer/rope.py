@@ -21,7 +21,7 @@ from manim import (
     VGroup,
 )
 
-from lib.transformer.positions import alibi_slopes
+from lib.transformer.positions import alibi_slopes, rope_tables
 from lib.transformer.rope_view import alibi_causal_bias, query_key, rope_angles, rope_score
 from scenes.base import LectureScene
 from scenes.kit import numbers, theme
@@ -152,6 +152,8 @@ class Rope(LectureScene):
         self.theta = rope_angles(p.d_head, p.base)  # (d/2,)
         self.planes_at = (0, p.slow_pair)  # the fast pair and the slow one
         self.pairs = p.position_pairs()
+        last = max(max(pair) for pair in self.pairs)
+        self.angles = rope_tables(np.arange(last + 1), p.d_head, p.base).angles  # (positions, d/2): m θ_i
         self.scores = [rope_score(self.q, self.k, m, n, p.base) for m, n in self.pairs]
         self.slopes = alibi_slopes(p.n_heads)  # (H,)
         self.bias = alibi_causal_bias(p.n_heads, p.alibi_len)  # (H, T, T)
@@ -190,7 +192,7 @@ class Rope(LectureScene):
         return plot, arrows[0], arrows[1]
 
     def _angle_label(self, who: str, pos: int, plane: int) -> VGroup:
-        a = pos * self.theta[self.planes_at[plane]]
+        a = self.angles[pos, self.planes_at[plane]]
         color = theme.QUERY if who == "q" else theme.KEY
         fmt = {"m": pos} if who == "q" else {"n": pos}
         label = self.text(f"{who}_angle", size=theme.SMALL, color=color, a=_angle(a), **fmt)
@@ -249,8 +251,8 @@ class Rope(LectureScene):
             "rotate",
             m=m,
             n=n,
-            a_fast=_angle(m * self.theta[0]),
-            b_fast=_angle(n * self.theta[0]),
+            a_fast=_angle(self.angles[m, 0]),
+            b_fast=_angle(self.angles[n, 0]),
         ):
             self._turn(m, n, run_time=2.5)
             self.wait(HOLD)
@@ -264,7 +266,7 @@ class Rope(LectureScene):
             for w, (who, pos) in enumerate((("q", m), ("k", n))):
                 old = self.labels[plane][w]
                 was = old.kit_reading.value  # the angle the arrow stands at now
-                now = pos * self.theta[pair]
+                now = self.angles[pos, pair]
                 if now != was:
                     anims.append(Rotate(self.arrows[plane][w], now - was, about_point=origin))
                     new = self._angle_label(who, pos, plane).move_to(old, aligned_edge=LEFT)
