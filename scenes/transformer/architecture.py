@@ -201,60 +201,50 @@ class Architecture(LectureScene):
 
     NARRATION = {
         "en": {
-            "stacks": "Here is the whole model of Vaswani and colleagues. On the left, an encoder: "
-            "{n_enc} identical layers, each a self-attention and a feed-forward sublayer, each followed "
-            "by a residual add and a LayerNorm. On the right, a decoder of {n_dec} layers. Every vector "
-            "is {d} numbers wide, the feed-forward layers widen it to {d_ff}, and attention splits it "
-            "into {h} heads.",
-            "cross": "The two stacks meet in the cross-attention: its queries come from the decoder, its "
-            "keys and values from the encoder's last output. That is how each target word looks at the "
-            "source.",
-            "sublayers": "Now count. An attention sublayer is four d by d projections, for queries, keys, "
-            "values and the output, plus their biases: {attn} parameters. The feed-forward sublayer is "
-            "two matrices, d by d_ff and back: {ffn}. A LayerNorm has only a scale and a shift per "
-            "dimension, {norm}.",
-            "stacks_total": "So one encoder layer holds {enc_layer} parameters, and one decoder layer, "
-            "with its extra cross-attention, {dec_layer}. With the final norm after each stack, the "
-            "encoder holds {enc} and the decoder {dec}.",
-            "components": "Grouped by component: the feed-forward layers are the largest share, "
-            "{ffn_total}. The embedding is {emb}, but only because one matrix does three jobs: it embeds "
-            "source and target tokens, and, transposed, it produces the output scores over the "
-            "vocabulary.",
-            "total": "In all, {total} parameters. The paper's Table {table} rounds the base model to "
-            "{paper} million; our exact count assumes the shared embedding, biases everywhere, LayerNorm "
-            "scale and shift with a final norm per stack, and sinusoidal positions, which cost nothing.",
-            "gpt2": "For contrast, a decoder-only model: {gpt}. There is no encoder and no "
-            "cross-attention, just {gpt_layers} decoder layers of width {gpt_d}. Its embedding of "
-            "{gpt_vocab} tokens is tied to the output layer, and it learns a table of {gpt_pos} positions "
-            "instead of using sinusoids.",
-            "gpt2_total": "That adds up to {gpt_total} parameters. The bars share one scale with the base "
-            "model's: compare the embeddings.",
-            "compare": "Side by side: {base} parameters for the translation model, {gpt_total} for {gpt}. "
-            "Wider vectors, a bigger vocabulary, and all the layers in a single stack: the same building "
+            "stacks": "Here is the whole model of Vaswani and colleagues: an encoder of {n_enc} identical "
+            "layers on the left, a decoder of {n_dec} on the right. Vectors are {d} numbers wide, the "
+            "feed-forward layers widen them to {d_ff}, and attention splits them into {h} heads.",
+            "cross": "The stacks meet in the cross-attention: queries from the decoder, keys and values "
+            "from the encoder's output. That is how each target word looks at the source.",
+            "sublayers": "Now count. An attention sublayer is four d by d projections with biases: {attn} "
+            "parameters. The feed-forward sublayer, d to d_ff and back: {ffn}. A LayerNorm, a scale and a "
+            "shift per dimension: {norm}.",
+            "stacks_total": "So an encoder layer holds {enc_layer}, a decoder layer, with its "
+            "cross-attention, {dec_layer}. With a final norm each, the encoder stack holds {enc} and the "
+            "decoder {dec}.",
+            "components": "By component, the feed-forward layers weigh most, {ffn_total}. The embedding, "
+            "{emb}, does three jobs: it embeds source and target tokens and, transposed, scores the "
+            "output vocabulary.",
+            "total": "In all, {total} parameters; Table {table} of the paper rounds the base model to "
+            "{paper} million. Our count shares the embedding, has biases and LayerNorms everywhere, and "
+            "sinusoidal positions, which cost nothing.",
+            "gpt2": "For contrast, a decoder-only model, {gpt}: no encoder, no cross-attention, "
+            "{gpt_layers} decoder layers of width {gpt_d}. Its {gpt_vocab}-token embedding is tied to the "
+            "output, and it learns {gpt_pos} positions.",
+            "gpt2_total": "That adds up to {gpt_total} parameters, on the same scale as the bars on the "
+            "left.",
+            "compare": "Side by side: {base} parameters against {gpt_total} for {gpt}. The same building "
             "blocks, arranged differently.",
         },
         "zh": {
-            "stacks": "这就是 Vaswani 等人提出的完整模型。左边是编码器：{n_enc} 个相同的层，每层有一个自"
-            "注意力子层和一个前馈子层，后面各接一次残差相加和 LayerNorm。右边是 {n_dec} 层的解码器。每个"
-            "向量有 {d} 维，前馈层把它扩展到 {d_ff} 维，注意力把它拆成 {h} 个头。",
-            "cross": "两个栈在交叉注意力处相遇：查询来自解码器，键和值来自编码器最后的输出。目标端的每个"
-            "词就是这样去看源句子的。",
-            "sublayers": "现在来数参数。一个注意力子层有四个 d 乘 d 的投影，分别给查询、键、值和输出，再"
-            "加上偏置，共 {attn} 个参数。前馈子层是两个矩阵，d 乘 d_ff 再变回来，共 {ffn} 个。LayerNorm "
-            "每一维只有一个缩放和一个平移，共 {norm} 个。",
-            "stacks_total": "所以一个编码器层有 {enc_layer} 个参数；解码器层多一个交叉注意力，有 "
-            "{dec_layer} 个。再加上每个栈末尾的归一化，编码器共 {enc} 个，解码器共 {dec} 个。",
-            "components": "按组件汇总：前馈层占得最多，{ffn_total}。嵌入有 {emb}，这是因为一个矩阵身兼三"
-            "职：它嵌入源端和目标端的 token，转置之后又给出整个词表上的输出分数。",
-            "total": "总共 {total} 个参数。论文表 {table} 把基础模型写成约 {paper} 百万；我们的精确计数假"
-            "定嵌入共享、所有投影带偏置、LayerNorm 有缩放和平移且每个栈末尾各有一个归一化，而正弦位置编码"
-            "不占参数。",
-            "gpt2": "作为对照，看一个只有解码器的模型：{gpt}。没有编码器，也没有交叉注意力，只有 "
-            "{gpt_layers} 个宽度为 {gpt_d} 的解码器层。它 {gpt_vocab} 个 token 的嵌入与输出层共享，位置则"
-            "学一张 {gpt_pos} 行的表，而不用正弦函数。",
-            "gpt2_total": "合起来是 {gpt_total} 个参数。两组柱子用的是同一个刻度，可以直接比较两边的嵌入。",
-            "compare": "并排来看：翻译模型有 {base} 个参数，{gpt} 有 {gpt_total} 个。向量更宽、词表更大、"
-            "所有层都在一个栈里：积木还是同样的积木，只是搭法不同。",
+            "stacks": "这就是 Vaswani 等人的完整模型：左边是 {n_enc} 个相同层组成的编码器，右边是 {n_dec} "
+            "层的解码器。向量有 {d} 维，前馈层把它扩展到 {d_ff} 维，注意力把它拆成 {h} 个头。",
+            "cross": "两个栈在交叉注意力处相遇：查询来自解码器，键和值来自编码器的输出。目标端的每个词就"
+            "是这样去看源句子的。",
+            "sublayers": "现在来数参数。注意力子层是四个带偏置的 d 乘 d 投影，共 {attn} 个；前馈子层从 d "
+            "到 d_ff 再变回来，共 {ffn} 个；LayerNorm 每一维一个缩放一个平移，共 {norm} 个。",
+            "stacks_total": "所以一个编码器层有 {enc_layer} 个参数，多了交叉注意力的解码器层有 "
+            "{dec_layer} 个。各加一个末尾归一化，编码器栈共 {enc} 个，解码器栈共 {dec} 个。",
+            "components": "按组件看，前馈层最重，{ffn_total}。嵌入有 {emb}，一个矩阵身兼三职：嵌入源端和"
+            "目标端的 token，转置后再给输出词表打分。",
+            "total": "总共 {total} 个参数；论文表 {table} 把基础模型写成约 {paper} 百万。我们的计数共享嵌"
+            "入，处处带偏置和 LayerNorm，正弦位置编码不占参数。",
+            "gpt2": "作为对照，只有解码器的 {gpt}：没有编码器，也没有交叉注意力，只有 {gpt_layers} 个宽度"
+            "为 {gpt_d} 的解码器层。{gpt_vocab} 个 token 的嵌入与输出层共享，位置则学一张 {gpt_pos} 行的"
+            "表。",
+            "gpt2_total": "合起来是 {gpt_total} 个参数，和左边的柱子用的是同一个刻度。",
+            "compare": "并排来看：{base} 个参数对 {gpt} 的 {gpt_total} 个。积木还是同样的积木，只是搭法不"
+            "同。",
         },
     }
 
