@@ -34,6 +34,11 @@ class Walkthrough:
     v: np.ndarray  # (T, d_v)  X W_V
     attention: AttentionResult  # scores Q Kᵀ, scaled / √d_k, weights, output (T, d_v)
 
+    @property
+    def sqrt_dk(self) -> float:
+        """√d_k, the divisor of eq. 1 (keeps the scores' variance independent of the head width)."""
+        return math.sqrt(self.q.shape[-1])
+
 
 def example_walkthrough(n_tokens: int, d_model: int, d_k: int, seed: int, scale: float = 1.0) -> Walkthrough:
     """Seeded X ~ N(0, 1) and W ~ U(−scale, scale), both rounded to one decimal, then eq. 1 (d_v = d_k)."""

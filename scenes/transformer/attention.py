@@ -164,10 +164,8 @@ class Attention(LectureScene):
         self.row = softmax_by_hand(att.scaled[p.query])  # (T,)
         self.sweep = temperature_sweep(att.scaled[p.query], p.temperatures)
         weights = att.weights[p.query]  # (T,)
-        self.best, self.worst = (
-            int(np.argmax(weights)),
-            int(np.argmin(weights)),
-        )  # selection, for the 3-D beat
+        # the keys the 3-D beat draws (a selection, not a computation): the most and the least attended
+        self.best, self.worst = int(np.argmax(weights)), int(np.argmin(weights))
         self.angles = {j: angle_between(self.w.q[p.query], self.w.k[j]) for j in (self.best, self.worst)}
 
     # --- building blocks -------------------------------------------------------------------------------
@@ -247,7 +245,7 @@ class Attention(LectureScene):
         fit_width(body)
         body.next_to(self.header, DOWN, buff=theme.BUFF_LARGE).set_x(0)
         eq.next_to(body, DOWN, buff=theme.BUFF_LARGE)
-        sqrt = numbers.fixed(np.sqrt(D_K), 2)
+        sqrt = numbers.fixed(self.w.sqrt_dk, 2)
         note = self.note("scores_note", sqrt=sqrt)
         box = scores[1].highlight_row(p.query)
         with self.beat("scores", sqrt=sqrt):

@@ -31,6 +31,7 @@ def test_walkthrough_is_torch_sdpa_on_the_same_inputs(T, d, dk, seed):
     np.testing.assert_allclose(w.q, q.numpy(), atol=ATOL)
     np.testing.assert_allclose(w.k, k.numpy(), atol=ATOL)
     np.testing.assert_allclose(w.v, v.numpy(), atol=ATOL)
+    assert w.sqrt_dk == math.sqrt(dk)
     scaled = (q @ k.T) / math.sqrt(dk)
     np.testing.assert_allclose(w.attention.scaled, scaled.numpy(), atol=ATOL)
     np.testing.assert_allclose(w.attention.weights, F.softmax(scaled, dim=-1).numpy(), atol=ATOL)

@@ -77,7 +77,7 @@ def test_inputs_are_the_seeded_draw_with_one_decimal(fast_run, raw):
 @pytest.mark.parametrize("locale", LOCALES)
 @pytest.mark.parametrize("raw", SETS)
 def test_projections_scores_weights_output_are_torch(fast_run, raw, locale):
-    scene, p, _ = run(fast_run, raw, locale)
+    scene, p, strings = run(fast_run, raw, locale)
     ref = reference(scene, p)
     proj = scene.pictures[PROJ]
     for key in ("q", "k", "v"):
@@ -86,6 +86,7 @@ def test_projections_scores_weights_output_are_torch(fast_run, raw, locale):
     assert (sc.array("q") == fmt(ref["q"])).all()
     assert (sc.array("k_t") == fmt(ref["k"].T)).all()
     assert (sc.array("scores") == fmt(ref["scaled"])).all()
+    assert sc.contains_text(strings["scores_note"].format(sqrt=numbers.fixed(math.sqrt(3), 2)))
     assert (scene.pictures[SOFTMAX].array("weights") == fmt(ref["weights"])).all()
     out = scene.pictures[OUTPUT]
     assert (out.array("weights") == fmt(ref["weights"])).all()
