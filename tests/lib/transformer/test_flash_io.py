@@ -10,7 +10,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from lib.transformer.flash_io import flash_attention_io, flash_block_sizes, standard_attention_io
+from lib.transformer.flash_io import compare_io, flash_attention_io, flash_block_sizes, standard_attention_io
 
 
 class HBM:
@@ -106,3 +106,25 @@ def test_theorem_2_scaling():
     assert 3.9 < b.total / a.total < 4.0
     c = flash_attention_io(8192, 64, 65536)
     assert 1.9 < a.total / c.total < 2.0
+
+
+def test_compare_io_is_the_two_counts_and_their_ratio():
+    c = compare_io(4096, 64, 32768)
+    std, fl = simulate_counts(4096, 64, 32768)
+    assert (c.standard.reads, c.standard.writes) == std and (c.flash.reads, c.flash.writes) == fl
+    assert c.ratio == (std[0] + std[1]) / (fl[0] + fl[1])
+
+
+def simulate_counts(N: int, d: int, M: int) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Counts only (no tensors): Alg. 0's three passes, Alg. 1's loops over blocks of the sizes of line 1."""
+    std = (2 * N * d + N * N + N * N + N * d, N * N + N * N + N * d)
+    b_c = math.ceil(M / (4 * d))
+    b_r = min(b_c, d)
+    reads, writes = 0, N * d + 2 * N
+    for ks in range(0, N, b_c):
+        reads += 2 * min(b_c, N - ks) * d
+        for qs in range(0, N, b_r):
+            r = min(b_r, N - qs)
+            reads += 2 * r * d + 2 * r
+            writes += r * d + 2 * r
+    return std, (reads, writes)
