@@ -119,9 +119,9 @@ class Rope(LectureScene):
             "their difference.",
             "alibi": "ALiBi takes another road: no rotation at all. Each of the {heads} heads adds minus a "
             "slope times the distance to its scores, with slopes from {slope_first} down to {slope_last}.",
-            "contrast": "Head one pushes a key {far} positions back down by {bias_far}; the last head hardly "
-            "at all. Steep heads look locally, flat heads far away, and the model extrapolates to longer "
-            "inputs.",
+            "contrast": "Head one adds {bias_far} to the score of a key {far} positions back; the last head "
+            "adds almost nothing. Steep heads look locally, flat heads far away, and the model extrapolates "
+            "to longer inputs.",
         },
         "zh": {
             "pairs": "RoPE 把查询和键的分量两两分成一对，每一对看作平面上的一个点。"
@@ -134,7 +134,7 @@ class Rope(LectureScene):
             "先转 m 再转 n，剩下的只是按两者之差的旋转。",
             "alibi": "ALiBi 走的是另一条路：根本不旋转。{heads} 个头各自给得分加上负的斜率乘以距离，"
             "斜率从 {slope_first} 一直降到 {slope_last}。",
-            "contrast": "第一个头把往回 {far} 个位置的键压低 {bias_far}，最后一个头几乎不压。"
+            "contrast": "第一个头给往回 {far} 个位置的键的得分加上 {bias_far}，最后一个头几乎什么都不加。"
             "陡的头看近处，平的头看远处，模型也因此能外推到更长的输入。",
         },
     }
