@@ -72,9 +72,9 @@ class Decoding(LectureScene):
     # What the lecturer says per beat; every number comes in through a field drawn on screen.
     NARRATION = {
         "en": {
-            "mask": "A decoder writes one token at a time, so no position may look at tokens that come "
-            "after it. We add minus infinity to every score above the diagonal: each row is a query, and "
-            "it only keeps the keys up to its own position.",
+            "mask": "A decoder writes one token at a time, so no position may look at the tokens after it. "
+            "Every score above the diagonal gets minus infinity: each query keeps only the keys up to its "
+            "own position.",
             "softmax": "The softmax turns minus infinity into a weight of exactly zero. This head of the "
             "trained model has learned something useful: the row of token {tok} puts {w} of its weight on "
             "the token that followed {tok} the first time.",
@@ -87,9 +87,8 @@ class Decoding(LectureScene):
             "sample": "Sampling draws the token instead. Divide the logits by a temperature of {tau}, which "
             "flattens the distribution, line the tokens up from the likeliest, and pick the one where a "
             "uniform random number lands.",
-            "sampled": "With seed {seed}, the draws give {sampled}. Whenever a draw lands beyond the "
-            "likeliest token, the model writes something it thought unlikely, and a higher temperature makes "
-            "that more frequent.",
+            "sampled": "With seed {seed}, the draws give {sampled}. A draw beyond the likeliest token writes "
+            "something the model thought unlikely, and a higher temperature makes that more frequent.",
         },
         "zh": {
             "mask": "解码器一次只写一个 token，所以任何位置都不能看到它后面的 token。我们给对角线以上的"
@@ -102,8 +101,8 @@ class Decoding(LectureScene):
             "所以把它们存进缓存，每步只加一行。写到 {n} 个 token 时，缓存占 {bytes}。",
             "sample": "采样则是随机抽一个 token。先把 logits 除以温度 {tau}，让分布变平；"
             "再把 token 按概率从大到小排开，看一个均匀随机数落在谁的区间里。",
-            "sampled": "种子取 {seed} 时，抽到的是 {sampled}。只要随机数落在最可能的 token 之外，"
-            "模型就会写出它自己认为不太可能的 token；温度越高，这种情况越常见。",
+            "sampled": "种子取 {seed} 时，抽到的是 {sampled}。随机数一旦落在最可能的 token 之外，"
+            "模型就会写出它自己都觉得不太可能的 token；温度越高，越常发生。",
         },
     }
 
