@@ -50,7 +50,9 @@ def wrap(text: str, line: int = LINE) -> list[str]:
     return lines
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?;:。！？；：])\s*")
+# ASCII punctuation ends a sentence only before a space (or the end): "1.0000" and "10:30" stay whole;
+# CJK punctuation needs no space after it
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?;:])(?=\s|$)|(?<=[。！？；：]))\s*")
 
 
 def chunks_of(text: str) -> list[tuple[str, ...]]:

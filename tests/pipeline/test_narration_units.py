@@ -170,3 +170,13 @@ def test_the_track_places_each_segment_at_its_sample(tmp_path):
     assert loud[0] >= 48000 and loud[0] < 48000 + 100  # the tone starts at 1.0 s (its first zero crossing)
     assert np.all(np.abs(data[int(1.6 * 48000) : int(2.25 * 48000), 0]) == 0)  # silence between the two
     assert loud[-1] < int(2.75 * 48000) + 10
+
+
+def test_a_number_with_a_point_is_not_a_sentence_end():
+    """ "1.0000", "−2.00" and "10:30" stay in one cue line; a CJK full stop still ends a sentence."""
+    text = "The first angle is 1.0000 radians at 10:30, and the bias is −2.00 per step. Then we stop."
+    lines = [line for chunk in chunks_of(text) for line in chunk]
+    assert " ".join(lines) == text
+    assert not any(line.endswith(("1.", "−2.", "10:")) for line in lines), lines
+    zh = [line for chunk in chunks_of("角度是 1.0000。然后停下。") for line in chunk]
+    assert any("1.0000。" in line for line in zh), zh
