@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, RIGHT, LaggedStart, Mobject
 
-from lib.models import heads, induction, tasks, translation
+from lib.models import generate, heads, induction, tasks, translation
 from lib.transformer.attention import causal_mask, sliding_window_mask
 from lib.transformer.pattern_cost import KINDS, pattern_cost
 from lib.transformer.patterns import global_pattern
@@ -302,7 +302,7 @@ class Patterns(LectureScene):
     def _head_map(self, layer: int, head: int, lo: int, hi: int, key: str) -> Heatmap:
         """One head's weights over positions lo … hi − 1 (queries and keys): colours only, cells tagged."""
         w = self.attention[layer, head, lo:hi, lo:hi]  # (n, n)
-        labels = [str(int(t)) for t in self.example.tokens[0, lo:hi]]
+        labels = list(generate.symbols(self.example.tokens[0, lo:hi]))  # the letters the decoding scene uses
         hm = Heatmap(
             w, key=key, scale="sequential", show_numbers=False, row_labels=labels, col_labels=labels,
             max_width=HEAD_ROOM, max_height=HEAD_ROOM,
@@ -324,7 +324,7 @@ class Patterns(LectureScene):
             ("induction", h.induction, h.induction_score),
         ):
             hm = self._head_map(layer, head, lo, hi, f"{which}_head")
-            name = self.text(f"{which}_head", size=theme.LABEL, l=layer, h=head)
+            name = self.text(f"{which}_head", size=theme.LABEL, l=layer + 1, h=head + 1)  # counted from 1
             s = self.text(f"{which}_score", size=theme.SMALL, color=theme.ACCENT, s=numbers.fixed(score, 2))
             tag(s, f"{which}_score", score)
             panels.append(column([name, hm, s], buff=theme.BUFF_SMALL, align="center"))
@@ -349,7 +349,7 @@ class Patterns(LectureScene):
     def show_alignment(self) -> None:
         a = self.alignment
         layer, head = a.head
-        title = self.text("alignment_title", size=theme.LABEL, l=layer, h=head)
+        title = self.text("alignment_title", size=theme.LABEL, l=layer + 1, h=head + 1)
         badge = self.text("learned", size=theme.SMALL, color=theme.ACCENT)
         # source tokens down the side, output tokens along the top: the month word keeps its full width
         hm = Heatmap(

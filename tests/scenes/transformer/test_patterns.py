@@ -142,9 +142,9 @@ def test_learned_heads_are_torchs(fast_run, raw, locale, induction_attention):
             pic.value_array(f"{which}_head"), att[layer, head, lo:hi, lo:hi], atol=ATOL, rtol=0
         )
         assert pic.text(f"{which}_score") == s[f"{which}_score"].format(s=numbers.fixed(score, 2))
-        assert pic.contains_text(s[f"{which}_head"].format(l=layer, h=head))
+        assert pic.contains_text(s[f"{which}_head"].format(l=layer + 1, h=head + 1))  # counted from 1
     assert pic.contains_text(s["scored_on"].format(a=lo, b=hi - 1, t=ex.tokens.shape[1], n=64))
-    labels = [str(int(t)) for t in ex.tokens[0, lo:hi]]
+    labels = ["ABCDEFGHIJKLMNOPQRSTUVWXYZαβγδεζ"[int(t)] for t in ex.tokens[0, lo:hi]]  # as decoding
     assert all(lab in pic.strings for lab in labels)
 
 
@@ -191,5 +191,5 @@ def test_alignment_is_torchs_best_cross_attention_head(fast_run, raw, locale, tr
     pic = scene.pictures[ALIGN]
     assert pic.array("alignment").tolist() == [[numbers.fixed(v, 2) for v in r] for r in ref]
     assert pic.text("hit_rate") == s["hit_rate"].format(r=numbers.percent(rates.max()))
-    assert pic.contains_text(s["alignment_title"].format(l=layer, h=head))
+    assert pic.contains_text(s["alignment_title"].format(l=layer + 1, h=head + 1))  # counted from 1
     assert all(tok in pic.strings for tok in [*src, *out])
