@@ -43,7 +43,8 @@ class Alignment:
 
 def align(w: translation.Seq2SeqWeights, index: int) -> Alignment:
     """Greedy-decode held-out date ``index`` and read the last decoder layer's cross-attention."""
-    date = tuple(int(v) for v in held_out_dates()[index])
+    year, month, day = (int(v) for v in held_out_dates()[index])
+    date = (year, month, day)
     batch = tasks.encode_dates(np.array([date]))
     tr = translation.greedy(w, batch.src)
     written = [*translation.decoded(tr)[0], tasks.EOS]

@@ -50,7 +50,7 @@ def sample_index(probs: np.ndarray, u: float) -> int:
     probability exceeds u (u uniform in [0, 1); the last token if rounding leaves the total below u)."""
     order = by_probability(probs)  # (V,)
     cdf = np.cumsum(np.asarray(probs)[order])  # (V,)
-    return int(order[min(np.searchsorted(cdf, u, side="right"), len(order) - 1)])
+    return int(order[min(int(np.searchsorted(cdf, u, side="right")), len(order) - 1)])
 
 
 @dataclass(frozen=True)

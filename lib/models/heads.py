@@ -76,7 +76,8 @@ def alignment(w: translation.Seq2SeqWeights, index: int) -> Alignment:
     batch = tasks.encode_dates(dates)
     rates = alignment_hits(translation.forward(w, batch.src, batch.tgt_in).cross_attention, dates)
     layer, head = (int(x) for x in np.unravel_index(int(rates.argmax()), rates.shape))
-    date = tuple(int(x) for x in dates[index])
+    year, month, day = (int(x) for x in dates[index])
+    date = (year, month, day)
     source = tasks.date_source(*date)
     trace = translation.greedy(w, batch.src[index : index + 1])
     output = translation.decoded(trace)[0]

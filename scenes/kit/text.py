@@ -28,7 +28,7 @@ def _deepcopy_sharing_path(self: VMobjectFromSVGPath, memo: dict) -> VMobjectFro
 
 
 if "__deepcopy__" not in VMobjectFromSVGPath.__dict__:
-    VMobjectFromSVGPath.__deepcopy__ = _deepcopy_sharing_path  # type: ignore[method-assign]
+    VMobjectFromSVGPath.__deepcopy__ = _deepcopy_sharing_path  # type: ignore[method-assign,assignment]
 
 
 def text(s: str, size: int = theme.BODY, color=theme.FG, weight: str = "NORMAL") -> Text:
