@@ -49,7 +49,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if path.as_posix() == "tests/scenes/test_layout.py" and "scene_id" in params:
             group = str(params["scene_id"])
         elif len(path.parts) == 4 and path.parts[:2] == ("tests", "scenes") and path.stem.startswith("test_"):
-            group = f"{path.parts[2]}.{path.stem.removeprefix('test_')}"  # tests/scenes/<topic>/test_<name>.py
+            group = (
+                f"{path.parts[2]}.{path.stem.removeprefix('test_')}"  # tests/scenes/<topic>/test_<name>.py
+            )
         else:
             group = path.as_posix()
         item.add_marker(pytest.mark.xdist_group(group))

@@ -53,7 +53,8 @@ def test_layout_check_catches_overlap_and_overflow():
 
 # --- narration (scenes/narration.py): same beats in both locales, numbers only from fields, every number
 # said is drawn, every slide of a narrated scene has something said (its speaker notes) -----------------
-NARRATED_TOPICS = ("mamba.", "transformer.", "training.", "layers.")  # lectures whose scenes must narrate every slide
+# lectures whose scenes must narrate every slide
+NARRATED_TOPICS = ("mamba.", "transformer.", "training.", "layers.")
 
 
 def test_narration_tables_match_across_locales_and_hold_no_typed_numbers():
