@@ -19,7 +19,7 @@ from manim import (
 )
 
 from lib.arithmetic.cost_models import attention_cost
-from lib.models import induction
+from lib.models import generate, induction
 from scenes.base import LectureScene
 from scenes.kit import numbers, theme
 from scenes.kit.anim import fade_in, fade_out
@@ -313,7 +313,7 @@ class MultiHead(LectureScene):
 
     def zoom_map(self, layer: int, head: int, key: str, label: str) -> VGroup:
         w = self.window
-        toks = [numbers.integer(int(t)) for t in self.batch.tokens[0, w]]
+        toks = list(generate.symbols(self.batch.tokens[0, w]))  # named A…ζ, as in the decoding scene
         hm = Heatmap(
             self.att[layer, head][np.ix_(w, w)], key=key, scale="sequential", cell=ZOOM_W, cell_height=ZOOM_H,
             digits=2, adaptive=False,

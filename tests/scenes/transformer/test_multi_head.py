@@ -70,6 +70,8 @@ def test_head_scores_and_zoomed_heads_are_torch(fast_run, raw, locale):
     assert (zoom.array("zoom_ind") == fmt(att[il, ih][np.ix_(w, w)])).all()
     assert zoom.contains_text(s["learned_prev"].format(l=pl + 1, h=ph + 1))
     assert zoom.contains_text(s["learned_ind"].format(l=il + 1, h=ih + 1))
+    names = ["ABCDEFGHIJKLMNOPQRSTUVWXYZαβγδεζ"[int(t)] for t in tokens[0, w]]  # as the decoding scene
+    assert all(n in zoom.strings for n in names)
 
 
 @pytest.mark.parametrize("locale", LOCALES)
