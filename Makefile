@@ -32,7 +32,7 @@ slides: setup
 	$(PY) render.py storyboards/mamba.yaml --slides --jobs $(JOBS)
 
 # Two workers; a scene's tests stay on one worker (memoised fast-mode runs), other files stay whole (tests/conftest.py).
-PYTEST := $(PY) -m pytest -q -n $(JOBS) --dist loadgroup
+PYTEST := $(PY) -m pytest -q -n $(JOBS) --dist loadscope
 
 # mypy checks the files listed under [tool.mypy] in pyproject.toml
 test: setup

@@ -35,23 +35,27 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the marks (--dist loadgroup)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """One xdist group per scene, else per file: a scene's layout and narration cases (tests/scenes/
-    test_layout.py) run on the worker that runs its own drawn-values file (tests/scenes/<topic>/
-    test_<name>.py), so the memoised fast-mode runs are shared and the scenes spread over the workers;
-    every other file stays whole on one worker (its module fixtures are built once)."""
-    for item in items:
-        if any(item.iter_markers("xdist_group")):
-            continue
-        path = item.path.relative_to(config.rootpath)
-        params = getattr(getattr(item, "callspec", None), "params", {})
-        if path.as_posix() == "tests/scenes/test_layout.py" and "scene_id" in params:
-            group = str(params["scene_id"])
-        elif len(path.parts) == 4 and path.parts[:2] == ("tests", "scenes") and path.stem.startswith("test_"):
-            group = (
-                f"{path.parts[2]}.{path.stem.removeprefix('test_')}"  # tests/scenes/<topic>/test_<name>.py
-            )
-        else:
-            group = path.as_posix()
-        item.add_marker(pytest.mark.xdist_group(group))
+def xdist_scope(nodeid: str) -> str:
+    """The worker scope of a test: a scene's layout and narration cases (tests/scenes/test_layout.py, ids
+    ``<scene>-<locale>-<set>``) share a worker with its own drawn-values file (tests/scenes/<topic>/
+    test_<name>.py), so the memoised fast-mode runs are shared and the scenes spread over the workers; every
+    other file stays whole on one worker (its module fixtures are built once)."""
+    path, _, rest = nodeid.partition("::")
+    parts = path.split("/")
+    if path == "tests/scenes/test_layout.py" and "[" in rest:
+        return rest[rest.index("[") + 1 :].split("-")[0]
+    if len(parts) == 4 and parts[:2] == ["tests", "scenes"] and parts[3].startswith("test_"):
+        return f"{parts[2]}.{parts[3].removeprefix('test_').removesuffix('.py')}"
+    return path
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """Schedule by :func:`xdist_scope` (pytest-xdist's own ``loadgroup`` marks are lost on this pytest:
+    xdist renames ``item._nodeid``, which pytest 9 no longer reads)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByScene(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_scope(nodeid)
+
+    return ByScene(config, log)
