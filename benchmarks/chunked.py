@@ -31,6 +31,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "chunked.json"
+sys.path.insert(0, str(ROOT))  # this checkout's pipeline, also when run from a copy of the tree
+
+from pipeline.media import raw_rgb  # noqa: E402
 
 BOARD = """\
 title: Chunked benchmark
@@ -47,25 +50,7 @@ scenes:
 
 
 def frames_digest(video: Path) -> str:
-    raw = subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-i",
-            str(video),
-            "-map",
-            "0:v",
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            "rgb24",
-            "-",
-        ],
-        capture_output=True,
-        check=True,
-    ).stdout
-    return hashlib.sha256(raw).hexdigest()
+    return hashlib.sha256(raw_rgb(video)).hexdigest()
 
 
 def run(board: Path, out: Path, jobs: int) -> dict:

@@ -92,6 +92,26 @@ def frame_count(path: Path) -> int:
     return int(out.strip().splitlines()[0])
 
 
+def raw_rgb(path: Path) -> bytes:
+    """Every video frame of ``path`` decoded to raw RGB24, one after another (width × height × 3 bytes a
+    frame): what a viewer sees, compared byte for byte (a join's seams, a chunked render vs a whole one)."""
+    args = [
+        "ffmpeg",
+        "-v",
+        "error",
+        "-i",
+        str(path),
+        "-map",
+        "0:v",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        "-",
+    ]
+    return subprocess.run(args, capture_output=True, check=True).stdout
+
+
 def _ffmetadata(title: str, chapters: list[tuple[str, float, float]]) -> str:
     def esc(s: str) -> str:
         return "".join("\\" + c if c in "=;#\\\n" else c for c in s)

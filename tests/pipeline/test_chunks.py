@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.chunks import ChunkMeta, chunk_key, ranges
-from pipeline.media import frame_count, probe
+from pipeline.media import frame_count, probe, raw_rgb
 from tests.pipeline.cli_run import render
 
 BOARD = """\
@@ -47,24 +47,7 @@ def test_ranges_cover_every_animation_once():
 def rgb_frames(video: Path) -> list[bytes]:
     """Every frame of ``video`` decoded to raw RGB, one bytes object per frame."""
     info = probe(video)
-    raw = subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-i",
-            str(video),
-            "-map",
-            "0:v",
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            "rgb24",
-            "-",
-        ],
-        capture_output=True,
-        check=True,
-    ).stdout
+    raw = raw_rgb(video)
     size = info.width * info.height * 3
     assert len(raw) % size == 0
     return [raw[i : i + size] for i in range(0, len(raw), size)]
