@@ -7,9 +7,8 @@ import torch
 
 from lib.models import alignment, tasks, translation
 from lib.models.store import read_manifest
-from lib.models.torch_models import causal_block
-from lib.models.train import greedy_decode, held_out_dates
-from tests.lib.models.torch_ref import mha_weights, translation_model
+from lib.models.train import held_out_dates
+from tests.lib.models.torch_ref import greedy_cross_attention, translation_model
 
 
 def test_held_out_dates_are_the_validation_dates_of_training():
@@ -25,17 +24,7 @@ def test_alignment_is_torchs_cross_attention_on_torchs_greedy_output():
         date = held_out_dates(read_manifest()["models"]["translation"]["seed"])[index]
         assert a.date == tuple(int(v) for v in date)
         src = torch.from_numpy(tasks.encode_dates(date[None]).src)
-        with torch.no_grad():
-            out = greedy_decode(model, src)[0].tolist()  # tokens … EOS, then padding
-            out = out[: out.index(tasks.TGT_ID[tasks.EOS]) + 1]
-            tgt_in = torch.tensor([[tasks.TGT_ID[tasks.BOS], *out[:-1]]])
-            memory = model.encode(src)
-            T = tgt_in.shape[1]
-            y = model.tgt_embed(tgt_in) + model.tgt_pos.weight[:T]
-            layer = model.decoder[0]
-            z = layer.norm1(y)
-            y = y + layer.self_attn(z, z, z, attn_mask=causal_block(T), need_weights=False)[0]
-            ref = mha_weights(layer.multihead_attn, layer.norm2(y), memory, key_padding_mask=src == 0)[0]
+        out, ref = greedy_cross_attention(model, src)
         assert list(a.written) == [tasks.TGT_VOCAB[i] for i in out]
         S = len(a.source)
         np.testing.assert_allclose(a.weights, ref[:, :, :S], atol=1e-10, rtol=0)

@@ -14,11 +14,10 @@ import torch
 
 from lib.models import tasks
 from lib.models.store import read_manifest
-from lib.models.torch_models import causal_block
-from lib.models.train import greedy_decode, held_out_dates
+from lib.models.train import held_out_dates
 from scenes.kit import numbers
 from scenes.transformer.cross_attention import CrossAttention
-from tests.lib.models.torch_ref import mha_weights, translation_model
+from tests.lib.models.torch_ref import greedy_cross_attention, translation_model
 
 SETS = [None, *CrossAttention.EXAMPLES]
 LOCALES = ["en", "zh"]
@@ -34,17 +33,7 @@ def reference(index: int):
     source = [MONTHS[m - 1], *str(d), ",", *str(y)]
     src = torch.tensor([[tasks.SRC_ID[s] for s in source] + [0] * (tasks.SRC_LEN - len(source))])
     model = translation_model()
-    with torch.no_grad():
-        out = greedy_decode(model, src)[0].tolist()
-        out = out[: out.index(tasks.TGT_ID[tasks.EOS]) + 1]
-        tgt_in = torch.tensor([[tasks.TGT_ID[tasks.BOS], *out[:-1]]])
-        memory = model.encode(src)
-        T = tgt_in.shape[1]
-        x = model.tgt_embed(tgt_in) + model.tgt_pos.weight[:T]
-        layer = model.decoder[0]
-        z = layer.norm1(x)
-        x = x + layer.self_attn(z, z, z, attn_mask=causal_block(T), need_weights=False)[0]
-        w = mha_weights(layer.multihead_attn, layer.norm2(x), memory, key_padding_mask=src == 0)[0]
+    out, w = greedy_cross_attention(model, src)
     written = [tasks.TGT_VOCAB[i] for i in out]
     nd = len(str(d))
     by_hand = [
