@@ -70,7 +70,9 @@ def write_digests(manifest: dict[str, Any], path: Path = DIGESTS) -> None:
     The clip cache keys a clip on the Python sources a scene imports, not on data files; the NumPy forwards
     import this module, so retrained weights (new digests) re-render every scene that shows them.
     """
-    files = {n: d for entry in manifest["models"].values() for n, d in entry["files"].items()}
+    # trained models ("models") and training runs kept as data, e.g. loss curves ("runs")
+    entries = [*manifest["models"].values(), *manifest.get("runs", {}).values()]
+    files = {n: d for entry in entries for n, d in entry["files"].items()}
     lines = "".join(f'    "{name}": "{files[name]}",\n' for name in sorted(files))
     source = (
         '"""sha256 of the committed weight and curve files (written by ``python -m lib.models.train``).\n\n'
@@ -81,6 +83,18 @@ def write_digests(manifest: dict[str, Any], path: Path = DIGESTS) -> None:
     tmp = path.with_suffix(".py.tmp")
     tmp.write_text(source)
     os.replace(tmp, path)
+
+
+def load_arrays(name: str, folder: Path = WEIGHTS_DIR) -> dict[str, np.ndarray]:
+    """A committed data file (``<name>``, e.g. ``induction_curves.npz`` or a training run's curves) as
+    float64 arrays; from the committed folder it must match its digest in ``lib/models/digests.py``."""
+    path = folder / name
+    if folder == WEIGHTS_DIR:
+        from lib.models.digests import SHA256
+
+        if name not in SHA256 or sha256(path) != SHA256[name]:
+            raise ValueError(f"{path} does not match lib/models/digests.py: run make retrain, or restore it")
+    return {k: v.astype(np.float64) for k, v in read_npz(path).items()}
 
 
 def load_weights(task: str, folder: Path = WEIGHTS_DIR) -> dict[str, np.ndarray]:

@@ -39,6 +39,36 @@ VALUE = ManimColor("#B07CF0")  # v, V, W_V
 RESIDUAL = ManimColor("#9FB3C8")  # the residual stream x + F(x): what every sublayer reads and adds to
 MASK = ManimColor("#4C566A")  # a masked score (−∞): never attended
 
+# training: each optimiser keeps its colour in every scene (trajectories, loss curves, update rules)
+OPTIMIZER = {
+    "sgd": ManimColor("#9FB3C8"),
+    "momentum": ManimColor("#58C4DD"),
+    "nesterov": ManimColor("#5CD0B3"),
+    "adam": ManimColor("#F5A35C"),
+    "adamw": ManimColor("#FC6255"),
+    "lion": ManimColor("#B07CF0"),
+}
+# learning-rate schedules (their lr curves and the loss curves of the runs trained under them)
+SCHEDULE = {
+    "constant": ManimColor("#9FB3C8"),
+    "warmup_cosine": ManimColor("#F6C85F"),
+    "step": ManimColor("#58C4DD"),
+    "exponential": ManimColor("#F28DB2"),
+}
+TRAIN_CURVE = ManimColor("#58C4DD")  # a training loss / accuracy curve
+VAL_CURVE = ManimColor("#F5A35C")  # the validation curve of the same run
+# the fields of a floating-point number's bit layout
+SIGN_BITS = ManimColor("#FC6255")
+EXPONENT_BITS = ManimColor("#F6C85F")
+MANTISSA_BITS = ManimColor("#5CD0B3")
+TARGET = ManimColor("#83C167")  # the correct class / target token (its probability, its one-hot entry)
+
+# layer arithmetic: what a layer reads (INPUT), its weights, its output (OUTPUT), and gradients flowing back
+WEIGHT = ManimColor("#F5A35C")  # a kernel, a weight matrix W
+BIAS = ManimColor("#E8C11C")  # b
+GRAD = ManimColor("#EF6F9A")  # ∂L/∂· : every gradient, whatever it is the gradient of
+PLAIN = ManimColor("#FC6255")  # a plain (non-residual) deep stack, beside RESIDUAL
+
 # discretisation methods (one scene compares them; each keeps its colour in every plot)
 METHOD = {
     "continuous": FG,

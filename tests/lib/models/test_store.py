@@ -71,3 +71,12 @@ def test_retrained_weights_change_the_cache_key_of_the_scenes_that_show_them():
     # clips are keyed on the Python modules a scene imports; the digests module stands for the data files
     for scene in ("scenes.mamba.selection", "scenes.mamba.selective_scan", "scenes.mamba.parallel_scan"):
         assert "lib.models.digests" in source_closure(scene)
+
+
+def test_load_arrays_checks_the_committed_digest(tmp_path):
+    from lib.models.store import load_arrays
+
+    curves = load_arrays("induction_curves.npz")
+    assert curves["train_loss"].dtype == np.float64 and curves["train_loss"].ndim == 1
+    with pytest.raises(ValueError, match="does not match"):
+        load_arrays("no_such_file.npz")
