@@ -20,6 +20,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from pipeline.chunks import ChunkRecorder
+from pipeline.clip_encoder import patch_clip_encoder
 from pipeline.fsutil import clone_or_copy, publish_dir, write_text_atomic
 from pipeline.jobs import QUALITIES, BeatMeta, ClipMeta, FrameRecord, Job
 
@@ -73,7 +74,7 @@ def render(job: Job, events: Events) -> ClipMeta:
         plays += 1
         events.emit("play", n=plays, t=round(scene.renderer.time, 2))
 
-    _bound_frame_queue()
+    patch_clip_encoder()
     t0 = time.perf_counter()
     manim_quality = QUALITIES[job.quality][0]
     # Compiled LaTeX and text SVGs are pure functions of their source, so they are shared between renders —
@@ -166,31 +167,6 @@ def render(job: Job, events: Events) -> ClipMeta:
     write_text_atomic(tmp / "meta.json", meta.model_dump_json(indent=2))
     publish_dir(tmp, job.entry_dir)
     return meta
-
-
-FRAME_QUEUE = 8  # frames waiting for the encoder: 8 × 8 MB at 1080p
-
-
-def _bound_frame_queue() -> None:
-    """Give Manim's partial-movie encoder a bounded frame queue.
-
-    With its default single encoder, Manim 0.21 queues frames for the encoder thread without bound; at 1080p
-    the renderer outruns H.264 and buffers 8 MB frames (2.2 GB seen on a 10 s animation). Allowing a second
-    in-flight encoder would bound the queue but run two x264 instances with their lookahead buffers (peaks
-    of 1.2–1.6 GB measured). One encoder with a bounded queue gives back-pressure instead: the renderer
-    waits for the encoder. Patches a private class of the pinned manim==0.21.0.
-    """
-    from manim.scene import scene_file_writer as sfw
-
-    init = sfw._PartialMovieEncodeJob.__init__
-    if getattr(init, "bounded", False):
-        return
-
-    def bounded(self: Any, *args: Any, frame_queue_size: int = 0, **kwargs: Any) -> None:
-        init(self, *args, frame_queue_size=frame_queue_size or FRAME_QUEUE, **kwargs)  # type: ignore[misc]
-
-    bounded.bounded = True  # type: ignore[attr-defined]
-    sfw._PartialMovieEncodeJob.__init__ = bounded  # type: ignore[method-assign]
 
 
 def _copy_svgs(src: Path, dest: Path, *, drop_broken: bool = False) -> None:

@@ -1,0 +1,128 @@
+"""The worker's patches of Manim's partial-movie encoder (pipeline/clip_encoder.py): a bounded frame queue
+(back-pressure, not gigabytes of frames), the clip preset, and held frames converted to YUV once with the
+same bytes as Manim's frame-by-frame encoding."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+
+import av
+import numpy as np
+from manim.scene import scene_file_writer as sfw
+
+from pipeline.clip_encoder import CLIP_PRESET, FRAME_QUEUE, patch_clip_encoder
+
+
+def unpatched(monkeypatch) -> None:
+    """Manim's own encoder job for this test (restored afterwards), whatever an earlier test patched."""
+    job = sfw._PartialMovieEncodeJob
+    init, encode = vars(job).get("manim_originals", (job.__init__, job._encode_and_write_frame))
+    monkeypatch.setattr(job, "__init__", init)
+    monkeypatch.setattr(job, "_encode_and_write_frame", encode)
+    monkeypatch.delattr(job, "pipeline_patched", raising=False)
+    monkeypatch.delattr(job, "manim_originals", raising=False)
+
+
+class SlowStream:
+    """An encoder that takes frames only when the test lets it."""
+
+    def __init__(self) -> None:
+        self.gate = threading.Event()
+        self.encoded = 0
+
+    def encode(self, frame=None):
+        if frame is not None:
+            self.gate.wait(timeout=10)
+            self.encoded += 1
+        return []
+
+
+class NullContainer:
+    def mux(self, packet) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def test_frame_queue_is_bounded_so_the_renderer_waits_for_the_encoder(monkeypatch):
+    unpatched(monkeypatch)
+    patch_clip_encoder()
+    patch_clip_encoder()  # idempotent: a second call does not wrap twice
+    stream = SlowStream()
+    monkeypatch.setattr(sfw.av.VideoFrame, "from_ndarray", staticmethod(lambda frame, format: frame))
+    # the same keyword Manim passes when its single encoder would otherwise get an unbounded queue
+    job = sfw._PartialMovieEncodeJob(
+        path="x.mp4", animation_index=0, container=NullContainer(), stream=stream, frame_queue_size=0
+    )
+    assert job.queue.maxsize == FRAME_QUEUE
+    # with the encoder stalled, a renderer thread blocks after FRAME_QUEUE (+1 in the encoder's hands) frames
+    produced = 0
+
+    def renderer() -> None:
+        nonlocal produced
+        for _ in range(3 * FRAME_QUEUE):
+            job.put(1, object())
+            produced += 1
+
+    t = threading.Thread(target=renderer, daemon=True)
+    t.start()
+    t.join(timeout=1.0)
+    assert t.is_alive() and produced <= FRAME_QUEUE + 1
+    stream.gate.set()  # let the encoder run: everything drains
+    t.join(timeout=10)
+    job.seal()
+    job.join()
+    assert stream.encoded == 3 * FRAME_QUEUE
+
+
+W, H = 320, 180
+RNG = np.random.default_rng(0)
+A = RNG.integers(0, 255, (H, W, 4), dtype=np.uint8)
+A[..., 3] = 255
+B = np.ascontiguousarray(A[::-1])
+# what a scene hands the encoder: single frames and held frames with a repeat count
+SEQUENCE = [(1, A), (30, A), (1, B), (20, B)]
+
+
+def open_stream(path, options):
+    container = av.open(str(path), "w")
+    stream = container.add_stream("libx264", rate=60, options=options)
+    stream.pix_fmt, stream.width, stream.height = "yuv420p", W, H
+    return container, stream
+
+
+def sha(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_held_frames_encode_to_the_bytes_of_frame_by_frame_encoding_at_the_clip_preset(tmp_path, monkeypatch):
+    # the reference: Manim's loop written out — every frame converted from RGBA by the encoder itself
+    ref = tmp_path / "ref.mp4"
+    container, stream = open_stream(ref, {"an": "1", "crf": "23", "preset": CLIP_PRESET})
+    for n, frame in SEQUENCE:
+        for _ in range(n):
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgba")):
+                container.mux(packet)
+    for packet in stream.encode():
+        container.mux(packet)
+    container.close()
+
+    unpatched(monkeypatch)
+    patch_clip_encoder()
+    out = tmp_path / "patched.mp4"
+    container, stream = open_stream(out, {"an": "1", "crf": "23"})  # Manim's options: no preset
+    job = sfw._PartialMovieEncodeJob(
+        path=str(out), animation_index=0, container=container, stream=stream, frame_queue_size=0
+    )
+    for n, frame in SEQUENCE:
+        job.put(n, frame)
+    job.seal()
+    job.join()
+    assert sha(out) == sha(ref)
+    decoded = list(av.open(str(out)).decode(video=0))
+    assert len(decoded) == sum(n for n, _ in SEQUENCE)
+    # x264 writes its settings into the stream: veryfast searches 1 reference frame at subme 2
+    settings = out.read_bytes()
+    assert b"subme=2 " in settings and b" ref=1 " in settings
