@@ -286,6 +286,20 @@ class Plot(VGroup):
             stems.add(s)
         return stems
 
+    def segments(self, segs: np.ndarray, color, *, width: float = 1.5, opacity: float = 1.0) -> VMobject:
+        """Disjoint line segments ``segs`` (n, 2, 2) in data coordinates — a contour line from
+        ``lib.core.contours`` — drawn as ONE path of n pieces (one mobject, however many segments). Linear
+        axes only."""
+        segs = np.asarray(segs, dtype=np.float64).reshape(-1, 2, 2)  # (n, 2, 2)
+        o = self.c2p(0.0, 0.0)
+        ux, uy = self.c2p(1.0, 0.0) - o, self.c2p(0.0, 1.0) - o  # a data unit along x and along y
+        ends = o + segs[..., 0:1] * ux + segs[..., 1:2] * uy  # (n, 2, 3)
+        t = np.array([0.0, 1 / 3, 2 / 3, 1.0])[None, :, None]  # a straight cubic Bézier: 4 points on the line
+        pts = ends[:, :1] + t * (ends[:, 1:] - ends[:, :1])  # (n, 4, 3)
+        path = VMobject(stroke_color=color, stroke_width=width, stroke_opacity=opacity)
+        path.set_points(pts.reshape(-1, 3))  # pieces that do not meet become separate sub-paths
+        return path
+
     def marker(
         self, x: float, *, color=theme.ACCENT, label: str | None = None, key: str | None = None
     ) -> VGroup:

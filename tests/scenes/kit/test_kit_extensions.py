@@ -97,3 +97,14 @@ def test_numbers_read_torch_and_numpy_scalars_by_their_kind():
     assert numbers.fixed(torch.tensor(0.6613, dtype=torch.float64), 3) == "0.661"  # not taken for an int
     assert numbers.fixed(np.float32(0.25), 1) == "0.3"
     assert numbers.integer(np.int64(1234567)) == "1,234,567"
+
+
+def test_segments_are_one_path_with_each_segment_where_its_data_is():
+    plot = Plot((-2, 2, 1), (-1, 3, 1), width=4.0, height=4.0)
+    segs = np.array([[[-1.0, 0.0], [1.0, 2.0]], [[0.5, -0.5], [1.5, -0.5]]])  # (2, 2, 2) two disjoint pieces
+    path = plot.segments(segs, theme.MUTED)
+    assert len(path.get_subpaths()) == 2
+    for sub, seg in zip(path.get_subpaths(), segs, strict=True):
+        np.testing.assert_allclose(plot.p2c(sub[0]), seg[0], atol=1e-12, rtol=0)
+        np.testing.assert_allclose(plot.p2c(sub[-1]), seg[1], atol=1e-12, rtol=0)
+        np.testing.assert_allclose(plot.p2c((sub[0] + sub[-1]) / 2), seg.mean(axis=0), atol=1e-12, rtol=0)
