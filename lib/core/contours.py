@@ -8,6 +8,8 @@ it draws them all as one path with many pieces. Exact for a function linear on e
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 # the four edges of a cell as (corner, corner); corners 0 (i, j), 1 (i, j+1), 2 (i+1, j+1), 3 (i+1, j)
@@ -61,7 +63,12 @@ def contour_segments(z: np.ndarray, xs: np.ndarray, ys: np.ndarray, level: float
     return np.concatenate(segs, axis=0)  # (n, 2, 2)
 
 
-def grid_values(value, x_range: tuple[float, float], y_range: tuple[float, float], n: int = 121):
+def grid_values(
+    value: Callable[[np.ndarray], np.ndarray],
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+    n: int = 121,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(xs, ys, z)``: an n × n grid over the ranges and ``value`` at every point (``value`` takes points of
     shape (..., 2), as the objectives of ``lib.training.objectives`` do)."""
     xs = np.linspace(x_range[0], x_range[1], n)  # (n,)
