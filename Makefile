@@ -76,4 +76,5 @@ mutants: setup
 # and manifest come out byte for byte as committed (git diff fails otherwise).
 retrain: setup
 	$(PY) -m lib.models.train all
+	$(PY) -m lib.models.runs all
 	git diff --stat --exit-code -- lib/models/weights lib/models/digests.py

@@ -97,11 +97,13 @@ def fit(
     batch_loss: Callable[[int], tuple[torch.Tensor, torch.Tensor]],
     validate: Callable[[], tuple[float, float]],
     quiet: bool,
+    lr_fn: Callable[[int], float] | None = None,
 ) -> dict[str, np.ndarray]:
     """The training loop shared by the three tasks: AdamW, warm-up + cosine, gradient clipping at 1.
 
     ``batch_loss(step)`` returns (loss, accuracy) on that step's batch; ``validate()`` (loss, accuracy) on
     the fixed validation set, every ``eval_every`` steps and after the last. Returns the curves.
+    ``lr_fn(step)``, when given, replaces :func:`lr_at` (the schedule runs of ``lib.models.runs``).
     """
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     train_loss, train_acc = np.empty(cfg.steps), np.empty(cfg.steps)  # (steps,)
@@ -109,7 +111,7 @@ def fit(
     with progress_bar(name, cfg.steps, quiet) as advance:
         for step in range(cfg.steps):
             for group in opt.param_groups:
-                group["lr"] = lr_at(step, cfg)
+                group["lr"] = lr_at(step, cfg) if lr_fn is None else lr_fn(step)
             loss, acc = batch_loss(step)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -149,8 +151,12 @@ def induction_targets(batch: tasks.InductionBatch) -> tuple[torch.Tensor, torch.
     return x, y, torch.from_numpy(batch.target_mask)
 
 
-def train_induction(cfg: TrainConfig, quiet: bool = False) -> Trained:
-    """The decoder-only Transformer on repeated random segments; the loss is on the second copy only."""
+def train_induction(
+    cfg: TrainConfig, quiet: bool = False, lr_fn: Callable[[int], float] | None = None
+) -> Trained:
+    """The decoder-only Transformer on repeated random segments; the loss is on the second copy only.
+
+    ``lr_fn(step)`` overrides the warm-up + cosine schedule (``lib.models.runs`` compares schedules)."""
     t0 = time.perf_counter()
     deterministic(cfg.seed)
     task_cfg = tasks.InductionConfig()
@@ -167,7 +173,7 @@ def train_induction(cfg: TrainConfig, quiet: bool = False) -> Trained:
             loss, acc = _masked_ce(model(val[0]), val[1], val[2])
         return loss.item(), acc.item()
 
-    curves = fit("induction", model, cfg, batch_loss, validate, quiet)
+    curves = fit("induction", model, cfg, batch_loss, validate, quiet, lr_fn)
     metrics = {"induction_accuracy": float(curves["val_acc"][-1]), "val_loss": float(curves["val_loss"][-1])}
     return Trained(model, curves, metrics, time.perf_counter() - t0)
 

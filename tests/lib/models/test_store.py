@@ -21,8 +21,12 @@ def test_manifest_sha256_matches_every_committed_file():
         assert set(entry["files"]) == {f"{task}.npz", f"{task}_curves.npz"}
         for name, digest in entry["files"].items():
             assert hashlib.sha256((WEIGHTS_DIR / name).read_bytes()).hexdigest() == digest, name
+    runs = manifest.get("runs", {}).values()  # training runs kept as data (lib.models.runs)
+    for entry in runs:
+        for name, digest in entry["files"].items():
+            assert hashlib.sha256((WEIGHTS_DIR / name).read_bytes()).hexdigest() == digest, name
     assert set(p.name for p in WEIGHTS_DIR.iterdir()) == {"manifest.json"} | {
-        n for e in manifest["models"].values() for n in e["files"]
+        n for e in [*manifest["models"].values(), *runs] for n in e["files"]
     }
 
 
@@ -59,7 +63,9 @@ def test_the_numpy_forwards_load_without_torch():
 def test_digests_module_matches_the_manifest_and_guards_loading(monkeypatch):
     from lib.models import digests
 
-    files = {n: d for e in read_manifest()["models"].values() for n, d in e["files"].items()}
+    manifest = read_manifest()
+    entries = [*manifest["models"].values(), *manifest.get("runs", {}).values()]
+    files = {n: d for e in entries for n, d in e["files"].items()}
     assert digests.SHA256 == files
     load_weights("selective_copy")  # the committed file matches
     monkeypatch.setitem(digests.SHA256, "selective_copy.npz", "0" * 64)
