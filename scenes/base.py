@@ -20,10 +20,12 @@ import numpy as np
 from manim import DOWN, LEFT, UP, VGroup, config
 from manim_slides import Slide
 
-from scenes.kit import theme
+from scenes.kit import cairo_paths, theme
 from scenes.kit.text import text as kit_text
 from scenes.narration import PAUSE_AFTER, BeatRecord, Overrides, Silent, Speech, Voice, fill
 from scenes.registry import SceneParams
+
+cairo_paths.install()  # the camera's subpath splits, memoised (scenes/kit/cairo_paths.py)
 
 PauseHook = Callable[["LectureScene", str, int], None]
 LOCALES = ("en", "zh")
