@@ -33,10 +33,9 @@ def adjacency(n: int, edges: tuple[tuple[int, int], ...]) -> np.ndarray:
 
 
 def features_and_weights(n: int, f_in: int, f_out: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Node features H ~ U{−1.0, −0.9, …, 1.0} (one decimal, so a product reads by eye), (N, F), and a weight
-    matrix W with one-decimal Glorot-scale entries, (F, F')."""
+    """Node features H ~ N(0, 1), (N, F), and a Glorot-uniform weight matrix W, (F, F'), seeded."""
     rng = np.random.default_rng(seed)
-    h = rng.integers(-10, 11, size=(n, f_in)) / 10.0  # (N, F)
+    h = rng.normal(size=(n, f_in))  # (N, F)
     bound = np.sqrt(6.0 / (f_in + f_out))
-    w = np.round(rng.uniform(-bound, bound, size=(f_in, f_out)), 1)  # (F, F')
+    w = rng.uniform(-bound, bound, size=(f_in, f_out))  # (F, F')
     return h, w
