@@ -106,6 +106,10 @@ class Bars(VGroup):
                 else:
                     lab.next_to(bar, LEFT, buff=theme.BUFF_SMALL)
                 self.labels.add(lab)
+        if vertical and signed and len(self.labels):  # a bar hanging below the line would cover its name:
+            low = min(m.get_bottom()[1] for m in [*self.bars, *self.values_text])  # names go under them all
+            for lab in self.labels:
+                lab.shift((low - theme.BUFF_TIGHT - lab.get_top()[1]) * UP)
         if not vertical and len(self.labels):  # right-align the names against the bars' base
             right = min(lab.get_right()[0] for lab in self.labels)
             for lab in self.labels:

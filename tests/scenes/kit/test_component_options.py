@@ -97,3 +97,10 @@ def test_heatmap_draws_minus_infinity_as_a_masked_cell():
     assert hm.number_at(0, 1).original_text == "−∞"
     assert hm.cell_at(0, 1).get_fill_color().to_hex() == theme.MASK.to_hex()
     assert hm.cell_at(1, 1).get_fill_color().to_hex() != theme.MASK.to_hex()
+
+
+def test_signed_vertical_bars_put_every_name_under_the_lowest_value():
+    b = Bars([1.0, -2.0, 0.5], key="b", labels=["p", "q", "r"], signed=True)
+    low = min(m.get_bottom()[1] for m in [*b.bars, *b.values_text])
+    tops = {round(lab.get_top()[1], 9) for lab in b.labels}
+    assert len(tops) == 1 and tops.pop() < low  # one line of names, below the hanging bar and its number
