@@ -68,6 +68,15 @@ WEIGHT = ManimColor("#F5A35C")  # a kernel, a weight matrix W
 BIAS = ManimColor("#E8C11C")  # b
 GRAD = ManimColor("#EF6F9A")  # ∂L/∂· : every gradient, whatever it is the gradient of
 PLAIN = ManimColor("#FC6255")  # a plain (non-residual) deep stack, beside RESIDUAL
+# architectures compared (params, FLOPs, memory bars): each family keeps its colour; Transformers are ATTN
+ARCH = {
+    "cnn": ManimColor("#6FA8DC"),
+    "vit": ATTN,
+    "rnn": ManimColor("#9FB3C8"),
+    "lstm": ManimColor("#B48EF0"),
+    "gru": ManimColor("#5CD0B3"),
+    "transformer": ATTN,
+}
 
 # discretisation methods (one scene compares them; each keeps its colour in every plot)
 METHOD = {
