@@ -116,7 +116,7 @@ class GraphConv(LectureScene):
             "graph.",
             "fiedler": "The next one, with eigenvalue {lam1}, is the smoothest non-trivial signal: its sign "
             "splits the graph where it is thinnest. A GCN is a low-pass filter in this basis.",
-            "cost": "For a Cora-sized graph, {N} nodes, a GCN layer has {gcn_params} parameters and costs "
+            "cost": "On a graph of {N} nodes, a GCN layer has {gcn_params} parameters and costs "
             "{gcn_flops}. GAT adds only the attention vectors, {gat_params} parameters; scoring every edge "
             "raises its work along the edges from {gcn_edge} to {gat_edge}, yet the shared transform "
             "dominates both. GraphSAGE keeps a second weight matrix for the node itself: {sage_params}.",
@@ -135,7 +135,7 @@ class GraphConv(LectureScene):
             "第一个特征值是 {lam0}，它的特征向量在图上几乎不变。",
             "fiedler": "下一个特征值是 {lam1}，对应最平滑的非平凡信号：它的正负号正好在图最细的地方把图分开。"
             "在这组基下，GCN 是一个低通滤波器。",
-            "cost": "对于 Cora 规模的图，{N} 个节点，一层 GCN 有 {gcn_params} 个参数，计算量 {gcn_flops}。"
+            "cost": "在一个有 {N} 个节点的图上，一层 GCN 有 {gcn_params} 个参数，计算量 {gcn_flops}。"
             "GAT 只多了注意力向量，共 {gat_params} 个参数；给每条边打分，让沿边的计算量从 {gcn_edge} "
             "增加到 {gat_edge}，但两者的大头都是共享的特征变换。"
             "GraphSAGE 为节点自身另留一个权重矩阵：{sage_params} 个参数。",
