@@ -17,8 +17,9 @@ from scenes.kit import numbers, theme
 from scenes.kit.anim import fade_in, fade_out
 from scenes.kit.formula import Num, formula
 from scenes.kit.frame import SAFE, column, fit_width, row
-from scenes.kit.matrix import PAD_TIGHT, Heatmap
+from scenes.kit.matrix import Heatmap
 from scenes.kit.record import number
+from scenes.layers._windows import int_grid, whole, window_box
 from scenes.layers.params.conv_pixel import Params as ConvPixelParams
 from scenes.registry import register
 
@@ -29,10 +30,6 @@ FORMULA = 32  # TeX size of the worked sum
 STEP = 0.35  # seconds per window move while sliding
 
 
-def _int(v: float) -> str:
-    return numbers.integer(v)
-
-
 def _int_tex(v: float) -> str:
     return numbers.integer(v, tex=True)
 
@@ -40,13 +37,6 @@ def _int_tex(v: float) -> str:
 def _term_tex(v: float) -> str:
     """A term after another in the worked sum: "+3", "-2"."""
     return ("+" if v >= 0 else "") + numbers.integer(v, tex=True)
-
-
-def window_box(hm: Heatmap, r0: int, c0: int, k: int) -> Rectangle:
-    """A frame around the k × k cells of ``hm`` whose top-left cell is (r0, c0)."""
-    first, last = hm.cell_at(r0, c0), hm.cell_at(r0 + k - 1, c0 + k - 1)
-    box = Rectangle(width=k * hm.cell, height=k * hm.cell_height, color=theme.ACCENT, stroke_width=5)
-    return box.move_to((first.get_center() + last.get_center()) / 2)
 
 
 @register("layers.conv_pixel")
@@ -138,10 +128,7 @@ class ConvPixel(LectureScene):
 
     # --- building blocks -------------------------------------------------------------------------------
     def grid(self, values: np.ndarray, key: str, color, cell: float) -> Heatmap:
-        """Whole numbers in plain cells of the quantity's colour."""
-        return Heatmap(
-            values, key=key, scale="plain", color=color, outline=color, cell=cell, fmt=_int, pad=PAD_TIGHT
-        )
+        return int_grid(values, key, color, cell)
 
     def windows_at(self, i: int, j: int) -> list[Rectangle]:
         """The window of output (i, j) on every channel (rows and columns as lib's trace reads them)."""
@@ -150,7 +137,7 @@ class ConvPixel(LectureScene):
 
     def say_list(self, values: np.ndarray) -> str:
         """ "−6, 10 and −3" as the sums are drawn (each one in its own words' locale)."""
-        words = [_int(v) for v in values]
+        words = [whole(v) for v in values]
         if len(words) == 1:
             return words[0]
         return self.t("list_sep").join(words[:-1]) + self.t("and") + words[-1]
@@ -171,7 +158,7 @@ class ConvPixel(LectureScene):
             row(
                 [
                     self.plain("Σ =", size=theme.LABEL, color=theme.FG),
-                    number(self.sums[c], key="chan_sum", index=(c,), size=theme.LABEL, fmt=_int),
+                    number(self.sums[c], key="chan_sum", index=(c,), size=theme.LABEL, fmt=whole),
                 ],
                 buff=theme.BUFF_SMALL,
             )  # fmt: skip
@@ -211,7 +198,7 @@ class ConvPixel(LectureScene):
         # the right column: the bias, the output map (empty slots until computed), the worked sum
         self.bias = row(
             [self.text("bias", size=theme.LABEL, color=theme.BIAS),
-             number(ex.b[0], key="b", size=theme.LABEL, color=theme.BIAS, fmt=_int)],
+             number(ex.b[0], key="b", size=theme.LABEL, color=theme.BIAS, fmt=whole)],
             buff=theme.BUFF_SMALL,
         )  # fmt: skip
         ho, wo = self.y.shape
@@ -226,7 +213,7 @@ class ConvPixel(LectureScene):
             c=numbers.integer(p.channels),
             h=numbers.integer(p.size),
             k=numbers.integer(p.kernel),
-            b=_int(ex.b[0]),
+            b=whole(ex.b[0]),
         ):
             self.play(fade_in(self.header))
             self.play(fade_in(self.labels), fade_in(heads[0]), *[fade_in(m) for m in self.x_maps])
@@ -272,7 +259,7 @@ class ConvPixel(LectureScene):
         worked.shift(max(room_left - worked.get_left()[0], 0.0) * RIGHT)
         worked.shift(min(SAFE.right - worked.get_right()[0], 0.0) * RIGHT)
         cell = VGroup(self.y_map.cell_at(p.row, p.col), self.y_map.number_at(p.row, p.col))
-        with self.beat("sum", value=_int(self.trace.value)):
+        with self.beat("sum", value=whole(self.trace.value)):
             self.play(Write(worked))
             self.play(fade_in(cell))
             self.play(Indicate(self.y_map.number_at(p.row, p.col), color=theme.ACCENT))
