@@ -68,6 +68,7 @@ WEIGHT = ManimColor("#F5A35C")  # a kernel, a weight matrix W
 BIAS = ManimColor("#E8C11C")  # b
 GRAD = ManimColor("#EF6F9A")  # ∂L/∂· : every gradient, whatever it is the gradient of
 PLAIN = ManimColor("#FC6255")  # a plain (non-residual) deep stack, beside RESIDUAL
+FIX = ManimColor("#A3E635")  # the fixed version beside a failing one (He init, global pooling, BatchNorm)
 # architectures compared (params, FLOPs, memory bars): each family keeps its colour; Transformers are ATTN
 ARCH = {
     "cnn": ManimColor("#6FA8DC"),
