@@ -22,7 +22,7 @@ from scenes.kit.plot import Plot, legend, log_bounds
 from scenes.kit.record import tag
 from scenes.kit.table import NumberTable
 from scenes.registry import register
-from scenes.training.params.optimizer_race import RACERS, VIEW
+from scenes.training.params.optimizer_race import ADAM_BETAS, LION_BETAS, RACERS, VIEW
 from scenes.training.params.optimizer_race import Params as OptimizerRaceParams
 
 HOLD = 1.0  # seconds to read a slide before the lecturer moves on
@@ -35,6 +35,11 @@ DIST_DIGITS = 3
 def _lr(v: float) -> str:
     """A learning rate as typed: 0.001, 0.1, 0.007."""
     return f"{v:g}"
+
+
+def _betas(b: tuple[float, float]) -> str:
+    """β1, β2 as typed: 0.9, 0.999."""
+    return f"{b[0]:g}, {b[1]:g}"
 
 
 def _dist(v: float) -> str:
@@ -66,9 +71,9 @@ class OptimizerRace(LectureScene):
             "col_extra": "other settings",
             "extra_sgd": "",
             "extra_momentum": "μ = {mu}",
-            "extra_adam": "β = 0.9, 0.999",
+            "extra_adam": "β = {betas}",
             "extra_adamw": "λ = {wd}",
-            "extra_lion": "β = 0.9, 0.99",
+            "extra_lion": "β = {betas}",
             "minimum": "minimum {point}",
             "start": "start",
             "loss_axis": "loss f(θ_t)",
@@ -91,9 +96,9 @@ class OptimizerRace(LectureScene):
             "col_extra": "其他超参数",
             "extra_sgd": "",
             "extra_momentum": "μ = {mu}",
-            "extra_adam": "β = 0.9, 0.999",
+            "extra_adam": "β = {betas}",
             "extra_adamw": "λ = {wd}",
-            "extra_lion": "β = 0.9, 0.99",
+            "extra_lion": "β = {betas}",
             "minimum": "最小值 {point}",
             "start": "起点",
             "loss_axis": "损失 f(θ_t)",
@@ -150,9 +155,9 @@ class OptimizerRace(LectureScene):
         setups: dict[str, tuple[str, float, dict[str, Any]]] = {
             "sgd": ("sgd", p.lr_sgd, {}),
             "momentum": ("sgd", p.lr_momentum, {"momentum": p.momentum}),
-            "adam": ("adam", p.lr_adam, {}),
-            "adamw": ("adamw", p.lr_adamw, {"weight_decay": p.weight_decay}),
-            "lion": ("lion", p.lr_lion, {}),
+            "adam": ("adam", p.lr_adam, {"betas": ADAM_BETAS}),
+            "adamw": ("adamw", p.lr_adamw, {"betas": ADAM_BETAS, "weight_decay": p.weight_decay}),
+            "lion": ("lion", p.lr_lion, {"betas": LION_BETAS}),
         }
         self.lrs = {k: lr for k, (_, lr, _) in setups.items()}
         self.runs: dict[str, Trajectory2D] = {
@@ -204,9 +209,9 @@ class OptimizerRace(LectureScene):
         extras = {
             "sgd": self.t("extra_sgd"),
             "momentum": self.t("extra_momentum", mu=numbers.fixed(p.momentum, 2)),
-            "adam": self.t("extra_adam"),
+            "adam": self.t("extra_adam", betas=_betas(ADAM_BETAS)),
             "adamw": self.t("extra_adamw", wd=_lr(p.weight_decay)),
-            "lion": self.t("extra_lion"),
+            "lion": self.t("extra_lion", betas=_betas(LION_BETAS)),
         }
         table = NumberTable(
             [

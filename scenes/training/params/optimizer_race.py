@@ -15,6 +15,8 @@ from scenes.registry import SceneParams
 
 VIEW = ((-1.5, 1.5), (-0.5, 1.5))  # the plotted window of θ = (x, y); the minimum (1, 1) lies inside
 RACERS = ("sgd", "momentum", "adam", "adamw", "lion")  # the order of the legend and the table
+ADAM_BETAS = (0.9, 0.999)  # (β1, β2) of Adam and AdamW: Kingma & Ba's defaults, as torch.optim's
+LION_BETAS = (0.9, 0.99)  # (β1, β2) of Lion: Chen et al. 2023's defaults
 
 
 class Params(SceneParams):

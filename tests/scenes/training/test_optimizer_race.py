@@ -103,6 +103,8 @@ def test_the_course_and_the_hyper_parameters(fast_run, raw, locale):
     assert [pic.text("lr", i) for i in range(5)] == [f"{v:g}" for v in lrs]
     assert pic.text("extra", 1) == strings["extra_momentum"].format(mu=f"{p.momentum:.2f}")
     assert pic.text("extra", 3) == strings["extra_adamw"].format(wd=f"{p.weight_decay:g}")
+    assert pic.text("extra", 2) == strings["extra_adam"].format(betas="0.9, 0.999")  # torch defaults
+    assert pic.text("extra", 4) == strings["extra_lion"].format(betas="0.9, 0.99")  # Chen et al. 2023, Alg. 1
 
 
 @pytest.mark.parametrize("raw", SETS)
