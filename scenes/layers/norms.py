@@ -34,7 +34,7 @@ class Norms(LectureScene):
     Params = NormsParams
 
     EXAMPLES = (
-        {"batch": 3, "channels": 3, "positions": 2, "groups": 3, "channel": 2, "sample": 2,
+        {"batch": 3, "channels": 3, "positions": 3, "groups": 3, "channel": 2, "sample": 2,
          "momentum": 0.3, "steps": 3, "seed": 5},
     )  # fmt: skip
 
