@@ -153,43 +153,36 @@ class MixedPrecision(LectureScene):
 
     NARRATION = {
         "en": {
-            "layout": "A floating-point number is three fields: a sign bit, an exponent that sets the scale, "
-            "and a mantissa that holds the digits. Here is {x} in fp32: eight exponent bits, "
-            "twenty-three mantissa bits.",
+            "layout": "A float is three fields: a sign bit, an exponent that sets the scale, and a mantissa "
+            "that holds the digits. Here is {x} in fp32.",
             "formats": "fp16 keeps five exponent bits and ten mantissa bits; bf16 keeps fp32's eight "
-            "exponent bits and only seven mantissa bits. Neither can hold {x} exactly, and the error "
-            "is what was cut off.",
-            "ties": "When a number lies exactly halfway between two neighbours, the rule is round to "
-            "nearest even: it goes to the neighbour whose last mantissa bit is zero. So one tie rounds "
-            "down and the next one rounds up, and the errors do not pile up in one direction.",
-            "range": "The exponent bits set the range, the mantissa bits the precision. fp16 tops out at "
-            "{max16}, while bf16 reaches as far as fp32; in return bf16's epsilon is {eps_bf16}, eight "
-            "times coarser than fp16's.",
-            "underflow": "That range matters for gradients. A gradient of {g} is below anything fp16 can "
-            "store, so it becomes zero; bf16 keeps it. Multiply the loss by {s} first, and the scaled "
-            "gradient fits in fp16; dividing by the scale in fp32 recovers it.",
-            "scaling": "The scale is chosen on the fly, as GradScaler does. It starts at {s0}. When a "
-            "large gradient overflows to infinity, the step is skipped and the scale halves, here down to "
-            "{s_min}.",
-            "growth": "After {n} clean steps in a row it doubles again, probing for the largest scale that "
-            "does not overflow.",
+            "exponent bits but only seven mantissa bits. Neither holds {x} exactly: the error is what was "
+            "cut off.",
+            "ties": "A number exactly halfway between two neighbours goes to the one whose last mantissa bit "
+            "is zero. So one tie rounds down, the next rounds up, and the errors do not drift one way.",
+            "range": "Exponent bits give range, mantissa bits precision. fp16 tops out at {max16}; bf16 "
+            "reaches as far as fp32, but its epsilon is {eps_bf16}.",
+            "underflow": "A gradient of {g} is below anything fp16 can store, so it becomes zero; bf16 "
+            "keeps it. Scale the loss by {s} first, and it fits in fp16; dividing by the scale in fp32 "
+            "recovers it.",
+            "scaling": "GradScaler picks the scale on the fly. It starts at {s0}; when a gradient overflows, "
+            "the step is skipped and the scale halves, here down to {s_min}.",
+            "growth": "After {n} clean steps in a row it doubles again, probing for the largest safe scale.",
         },
         "zh": {
-            "layout": "一个浮点数由三部分组成：符号位、决定数量级的指数、存放有效数字的尾数。"
-            "这是 {x} 的 fp32 表示：八位指数，二十三位尾数。",
-            "formats": "fp16 只有五位指数、十位尾数；bf16 保留了 fp32 的八位指数，尾数只剩七位。"
-            "两者都无法精确表示 {x}，误差就是被截掉的那部分。",
-            "ties": "当一个数恰好落在两个相邻数的正中间时，规则是“舍入到最近的偶数”："
-            "取最后一位尾数为零的那个。"
-            "所以这个中点向下舍入，下一个中点向上舍入，误差不会朝一个方向累积。",
-            "range": "指数位决定范围，尾数位决定精度。fp16 最大只到 {max16}，bf16 的范围和 fp32 一样大；"
-            "代价是 bf16 的机器精度为 {eps_bf16}，比 fp16 粗八倍。",
-            "underflow": "范围对梯度很重要。大小为 {g} 的梯度比 fp16 能存的任何数都小，于是变成零；"
-            "bf16 能保住它。先把损失乘以 {s}，缩放后的梯度就能放进 fp16；"
-            "再在 fp32 中除以缩放因子，就把它找回来了。",
-            "scaling": "缩放因子是动态选择的，就像 GradScaler 那样。它从 {s0} 开始。"
-            "一旦某个大梯度溢出成无穷大，这一步就被跳过，缩放因子减半，这里一直降到 {s_min}。",
-            "growth": "连续 {n} 步正常之后，它再加倍，不断试探不会溢出的最大缩放因子。",
+            "layout": "浮点数由三部分组成：符号位、决定数量级的指数、存放有效数字的尾数。"
+            "这是 {x} 的 fp32 表示。",
+            "formats": "fp16 有五位指数、十位尾数；bf16 保留 fp32 的八位指数，尾数只剩七位。"
+            "两者都存不下精确的 {x}，误差就是被截掉的部分。",
+            "ties": "恰好落在两个相邻数正中间的数，取最后一位尾数为零的那个。"
+            "于是这个中点向下舍入，下一个向上舍入，误差不会朝一个方向漂移。",
+            "range": "指数位决定范围，尾数位决定精度。fp16 最大只到 {max16}；bf16 的范围和 fp32 一样大，"
+            "但它的机器精度是 {eps_bf16}。",
+            "underflow": "大小为 {g} 的梯度比 fp16 能存的任何数都小，于是变成零；bf16 能保住它。"
+            "先把损失乘以 {s}，它就能放进 fp16；再在 fp32 中除以缩放因子，就把它找回来了。",
+            "scaling": "GradScaler 动态地选择缩放因子。它从 {s0} 开始；一旦梯度溢出，这一步就被跳过，"
+            "缩放因子减半，这里降到 {s_min}。",
+            "growth": "连续 {n} 步正常之后，它再加倍，试探不会溢出的最大缩放因子。",
         },
     }
 
