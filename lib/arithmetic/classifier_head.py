@@ -16,6 +16,8 @@ class HeadComparison:
     flatten_fc: LayerCost  # Linear(C·H·W → hidden) on the flattened feature map
     gap_fc: LayerCost  # Linear(C → hidden) after global average pooling
     ratio: float  # flatten_fc.params / gap_fc.params
+    flatten_inputs: int  # C·H·W: what the flattened head's FC layer reads
+    gap_inputs: int  # C: what the pooled head's FC layer reads
     bytes_per_param: int
 
     def weight_bytes(self, head: LayerCost) -> int:
@@ -29,4 +31,6 @@ def compare_heads(
     """Both heads on one image's (C, H, W) feature map, with bias, as torch.nn.Linear builds them."""
     flat = linear_cost(channels * height * width, hidden, (1, channels * height * width), name="flatten → FC")
     gap = linear_cost(channels, hidden, (1, channels), name="GAP → FC")
-    return HeadComparison(flat, gap, flat.params / gap.params, bytes_per_param)
+    return HeadComparison(
+        flat, gap, flat.params / gap.params, channels * height * width, channels, bytes_per_param
+    )

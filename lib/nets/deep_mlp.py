@@ -23,6 +23,7 @@ import numpy as np
 
 Activation = Literal["sigmoid", "relu", "tanh"]
 BN_EPS = 1e-5  # torch.nn.BatchNorm1d's default ε
+HE_GAIN = 2.0**0.5  # He et al. 2015, eq. 10: Var[W] = 2/n keeps a ReLU stack's variance constant
 
 
 @dataclass(frozen=True)
