@@ -278,7 +278,7 @@ class GraphConv(LectureScene):
                 ("hw_head", theme.FG, hw),
             )
         ]
-        ops = [Equation(r"\cdot", font_size=EQ_SIZE), Equation("=", font_size=EQ_SIZE)]
+        ops = [self.plain("·", size=theme.HEADING), self.plain("=", size=theme.HEADING)]  # Text: no LaTeX run
         left = row([parts[0], ops[0], parts[1], ops[1], parts[2]], buff=theme.BUFF)
         t = g.node
         table = NumberTable(
