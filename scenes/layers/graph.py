@@ -102,43 +102,37 @@ class GraphConv(LectureScene):
     NARRATION = {
         "en": {
             "graph": "A graph of {n} nodes and {e} edges. Its adjacency matrix has a one wherever two nodes "
-            "are joined, and that matrix is all a graph layer knows about the structure.",
-            "normalise": "A GCN first adds a self-loop to every node, then divides each entry by the square "
-            "root of both degrees. Node {i} has {d} entries in its row, itself included, so its own weight "
-            "is {a_ii}. High-degree nodes no longer shout louder than the rest.",
-            "transform": "Every node's features go through the same weight matrix W, exactly like a linear "
-            "layer applied node by node.",
-            "aggregate": "Then node {i} takes the weighted sum of the transformed features of its neighbours "
-            "and of itself. The result, {total}, is its new feature vector: one step of H prime equals A hat "
-            "H W.",
+            "are joined: that is all a graph layer knows about the structure.",
+            "normalise": "A GCN adds a self-loop to every node, then divides each entry by the square root "
+            "of both degrees. Node {i} has {d} entries in its row, so its own weight is {a_ii}: busy nodes "
+            "do not drown out the rest.",
+            "transform": "Every node's features go through the same weight matrix W, like a linear layer "
+            "applied node by node.",
+            "aggregate": "Node {i} then sums the transformed features of its neighbours and of itself, "
+            "weighted by its row of A hat. The result, {total}, is its new feature vector.",
             "spectral": "The spectral view: the eigenvectors of the normalised Laplacian are the graph's "
-            "Fourier basis. The first eigenvalue is {lam0}, and its eigenvector hardly varies over the "
-            "graph.",
-            "fiedler": "The next one, with eigenvalue {lam1}, is the smoothest non-trivial signal: its sign "
+            "Fourier basis. The first eigenvalue is {lam0}, and its eigenvector barely varies.",
+            "fiedler": "The next, with eigenvalue {lam1}, is the smoothest non-trivial signal: its sign "
             "splits the graph where it is thinnest. A GCN is a low-pass filter in this basis.",
-            "cost": "On a graph of {N} nodes, a GCN layer has {gcn_params} parameters and costs "
-            "{gcn_flops}. GAT adds only the attention vectors, {gat_params} parameters; scoring every edge "
-            "raises its work along the edges from {gcn_edge} to {gat_edge}, yet the shared transform "
-            "dominates both. GraphSAGE keeps a second weight matrix for the node itself: {sage_params}.",
+            "cost": "On a graph of {N} nodes, a GCN layer has {gcn_params} parameters and costs {gcn_flops}. "
+            "GAT adds only its attention vectors, {gat_params} parameters, and its work along the edges "
+            "grows from {gcn_edge} to {gat_edge}. GraphSAGE keeps a second weight matrix: {sage_params}.",
         },
         "zh": {
-            "graph": "这是一个有 {n} 个节点、{e} 条边的图。两个节点相连的地方，邻接矩阵就是一；"
+            "graph": "这是一个有 {n} 个节点、{e} 条边的图。两个节点相连的地方，邻接矩阵就是一："
             "图网络层对图结构的全部了解，就是这个矩阵。",
             "normalise": "GCN 先给每个节点加一个自环，再把每个元素除以两端度数乘积的平方根。"
-            "节点 {i} 这一行连同它自己有 {d} 个非零元素，所以它自己的权重是 {a_ii}。"
-            "这样，度数高的节点就不会盖过其他节点。",
+            "节点 {i} 这一行有 {d} 个非零元素，所以它自己的权重是 {a_ii}：度数高的节点不会盖过其他节点。",
             "transform": "每个节点的特征都乘以同一个权重矩阵 W，就像对每个节点分别做一次线性层。",
-            "aggregate": "然后，节点 {i} 对它自己和邻居变换后的特征做加权求和。"
-            "结果 {total} 就是它新的特征向量："
-            "这就是 H′ 等于 Â H W 的一步。",
+            "aggregate": "然后，节点 {i} 按 Â 的这一行，对它自己和邻居变换后的特征加权求和。"
+            "结果 {total} 就是它新的特征向量。",
             "spectral": "换成谱的视角：归一化拉普拉斯矩阵的特征向量，就是图上的傅里叶基。"
-            "第一个特征值是 {lam0}，它的特征向量在图上几乎不变。",
-            "fiedler": "下一个特征值是 {lam1}，对应最平滑的非平凡信号：它的正负号正好在图最细的地方把图分开。"
+            "第一个特征值是 {lam0}，它的特征向量几乎不变。",
+            "fiedler": "下一个特征值是 {lam1}，对应最平滑的非平凡信号：它的正负号在图最细的地方把图分开。"
             "在这组基下，GCN 是一个低通滤波器。",
             "cost": "在一个有 {N} 个节点的图上，一层 GCN 有 {gcn_params} 个参数，计算量 {gcn_flops}。"
-            "GAT 只多了注意力向量，共 {gat_params} 个参数；给每条边打分，让沿边的计算量从 {gcn_edge} "
-            "增加到 {gat_edge}，但两者的大头都是共享的特征变换。"
-            "GraphSAGE 为节点自身另留一个权重矩阵：{sage_params} 个参数。",
+            "GAT 只多了注意力向量，共 {gat_params} 个参数，沿边的计算量从 {gcn_edge} 增加到 {gat_edge}。"
+            "GraphSAGE 另留一个权重矩阵：{sage_params} 个参数。",
         },
     }
 
