@@ -57,6 +57,7 @@ class GraphConv(LectureScene):
             "title": "Graph convolution",
             "subtitle": "Kipf & Welling 2017 · Veličković et al. 2018 · Hamilton et al. 2017",
             "a_head": "adjacency A: 1 where two nodes are joined",
+            "graph_caption": "{n} nodes, {e} edges",
             "a_hat_head": "Â: each edge weighted by 1 / √(d̃ᵢ d̃ⱼ)",
             "deg": "d̃",
             "h_head": "H (features)",
@@ -79,6 +80,7 @@ class GraphConv(LectureScene):
             "title": "图卷积",
             "subtitle": "Kipf 与 Welling 2017 · Veličković 等 2018 · Hamilton 等 2017",
             "a_head": "邻接矩阵 A：两个节点相连处为 1",
+            "graph_caption": "{n} 个节点，{e} 条边",
             "a_hat_head": "Â：每条边的权重为 1 / √(d̃ᵢ d̃ⱼ)",
             "deg": "d̃",
             "h_head": "H（特征）",
@@ -210,10 +212,13 @@ class GraphConv(LectureScene):
         )  # fmt: skip
         a_head = self.text("a_head", size=theme.LABEL, color=theme.MUTED)
         right = column([a_head, adj], buff=theme.BUFF, align="center")
-        content = fit_width(row([graph, right], buff=theme.BUFF_SECTION * 2))
+        n, e = numbers.integer(g.n), numbers.integer(len(g.edges))
+        caption = self.text("graph_caption", size=theme.LABEL, color=theme.MUTED, n=n, e=e)
+        left = column([graph, caption], buff=theme.BUFF, align="center")
+        content = fit_width(row([left, right], buff=theme.BUFF_SECTION * 2))
         self.centre(content)
-        with self.beat("graph", n=numbers.integer(g.n), e=numbers.integer(len(g.edges))):
-            self.play(Create(graph[0]), fade_in(graph[1]))
+        with self.beat("graph", n=n, e=e):
+            self.play(Create(graph[0]), fade_in(graph[1]), fade_in(caption))
             self.play(fade_in(right))
             self.wait(HOLD)
         self.next_slide()
@@ -238,8 +243,8 @@ class GraphConv(LectureScene):
         right2 = column([eq, head, block], buff=theme.BUFF, align="center")
         # the graph keeps its place; Â and its equation take the space A leaves on the right
         gap = theme.BUFF_SECTION * 2
-        fit(right2, SAFE.right - graph.get_right()[0] - gap, self.header.get_bottom()[1] - SAFE.bottom - gap)
-        right2.next_to(graph, RIGHT, buff=gap)
+        fit(right2, SAFE.right - left.get_right()[0] - gap, self.header.get_bottom()[1] - SAFE.bottom - gap)
+        right2.next_to(left, RIGHT, buff=gap)
         self.centre_y(right2)
         marks = VGroup(a_hat.highlight_row(i), deg.highlight_cell(i, 0))
         with self.beat(
@@ -254,7 +259,7 @@ class GraphConv(LectureScene):
             self.play(Create(marks))
             self.wait(HOLD)
         self.next_slide()
-        self.play(fade_out(VGroup(graph, right2, marks)))
+        self.play(fade_out(VGroup(left, right2, marks)))
 
     def show_step(self) -> None:
         g = self.g
