@@ -26,7 +26,9 @@ class Continuation:
     draws: tuple[float, ...]  # the uniform u of each step
 
 
-def truncated(logits: np.ndarray, temperature: float = 1.0, k: int | None = None, p: float | None = None):
+def truncated(
+    logits: np.ndarray, temperature: float = 1.0, k: int | None = None, p: float | None = None
+) -> np.ndarray:
     """softmax(logits / τ), then top-k, then top-p (each optional), renormalised: (V,)."""
     probs = softmax(np.asarray(logits, dtype=np.float64), temperature)  # (V,)
     if k is not None:
