@@ -110,9 +110,10 @@ class Schedules(LectureScene):
             "step, which leaves {lr_end} at the end.",
             "losses": "Do they matter? We trained the tiny induction Transformer {t} steps under each "
             "schedule, from the same initial weights and on the same batches. This is its validation loss.",
-            "why": "The rate matters most early and late. A high rate at the start, on a freshly initialised "
-            "model, makes big, unreliable steps; a high rate at the end keeps the weights bouncing around "
-            "instead of settling into the minimum.",
+            "why": "Here the start decides. A run that spends its first steps at the full rate gets "
+            "stuck: a freshly initialised model takes large, unreliable steps and lands where it cannot "
+            "easily leave. Warm-up, or a decay that begins at once, keeps the early steps small, and later "
+            "lets the weights settle into the minimum.",
             "table": "The {readout} validation loss is lowest with {best}, {best_loss}, at {best_acc} "
             "accuracy, and highest with {worst}, {worst_loss}. Same model, same data: only the schedule "
             "differs.",
@@ -124,8 +125,9 @@ class Schedules(LectureScene):
             "步把学习率减半；指数衰减每步乘以 {g}，到最后只剩 {lr_end}。",
             "losses": "这真的重要吗？我们用每种调度把小型归纳 Transformer 训练了 {t} 步，初始权重相同，"
             "批次也相同。这是它的验证损失。",
-            "why": "学习率在训练的开头和结尾最关键。刚初始化的模型，开头学习率太大，每一步都又大又不可靠；"
-            "到了结尾学习率还大，权重就会来回震荡，无法落到极小值里。",
+            "why": "这里起决定作用的是开头。一开始就用满学习率的训练会卡住："
+            "刚初始化的模型步子又大又不可靠，落到一个难以离开的地方。"
+            "预热，或者从一开始就衰减，让早期的步子保持很小，之后再让权重稳稳落进极小值。",
             "table": "{readout}验证损失最低的是{best}，为 {best_loss}，准确率 {best_acc}；最高的是{worst}，"
             "为 {worst_loss}。模型相同，数据相同，只有调度不同。",
         },
