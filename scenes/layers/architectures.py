@@ -77,7 +77,7 @@ class Architectures(LectureScene):
 
     NARRATION = {
         "en": {
-            "vision": "Take two image classifiers. ResNet-18 has {r_params} parameters, ViT-Tiny only "
+            "vision": "Take two image classifiers. The residual network has {r_params} parameters, ViT-Tiny only "
             "{v_params}. Per image ResNet needs {r_flops} and ViT {v_flops}; the forward pass keeps "
             "{r_mem} of activations for ResNet and {v_mem} for ViT.",
             "vision_why": "The convolution reuses a small kernel everywhere, so few weights do a lot of work "
@@ -95,7 +95,7 @@ class Architectures(LectureScene):
             "recurrent layer must take its steps one after another.",
         },
         "zh": {
-            "vision": "先看两个图像分类网络。ResNet-18 有 {r_params} 个参数，ViT-Tiny 只有 {v_params}。"
+            "vision": "先看两个图像分类网络。残差网络有 {r_params} 个参数，ViT-Tiny 只有 {v_params}。"
             "每张图 ResNet 需要 {r_flops}，ViT 需要 {v_flops}；前向传播要保存的激活，ResNet 是 {r_mem}，"
             "ViT 是 {v_mem}。",
             "vision_why": "卷积在每个位置重复使用同一个小卷积核，少量权重就能在大特征图上做大量计算。"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from manim import RIGHT, UP, FadeIn, FadeOut, MathTex, Mobject, VGroup, Write
+from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, MathTex, Mobject, VGroup, Write
 
 from lib.arithmetic.conv_report import conv_args, conv_report
 from scenes.base import LectureScene
@@ -69,6 +69,7 @@ class Report(LectureScene):
             "weights": "weights",
             "biases": "biases",
             "total": "parameters",
+            "params_note": "{weights} weights + {biases} biases",
         },
         "zh": {
             "title": "一层的体检报告",
@@ -89,6 +90,7 @@ class Report(LectureScene):
             "weights": "权重",
             "biases": "偏置",
             "total": "参数",
+            "params_note": "{weights} 个权重 + {biases} 个偏置",
         },
     }
 
@@ -292,6 +294,18 @@ class Report(LectureScene):
             ]
         pieces += [("=", theme.FG), (_n(r.cost.params, "p_total"), theme.FG)]
         eq = self._formula(pieces)
+        note = tag(
+            self.text(
+                "params_note",
+                size=theme.LABEL,
+                color=theme.MUTED,
+                weights=numbers.integer(a.weights),
+                biases=numbers.integer(a.biases),
+            ),
+            "params_note",
+            a.weights,
+        )
+        eq = VGroup(eq, note).arrange(DOWN, aligned_edge=LEFT, buff=theme.BUFF)
         panel = self._place(head, eq)
         with self.beat(
             "params",
