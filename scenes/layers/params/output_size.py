@@ -1,4 +1,4 @@
-"""The output-size formula: ⌊(W + 2P − D·(K − 1) − 1)/S⌋ + 1, on several layers and window by window
+"""The output-size formula: floor((W + 2P − D·(K − 1) − 1)/S) + 1, on several layers and window by window
 
 Along one axis a window of K taps spaced D apart (dilation), moved in steps of S over an input of W cells
 zero-padded by P on each side, fits ⌊(W + 2P − D(K − 1) − 1)/S⌋ + 1 times (Dumoulin & Visin 2016, Rel. 15;
