@@ -182,9 +182,10 @@ class ConvBackprop(LectureScene):
         n_r, n_c = target.shape
         for i in range(n_r):
             for j in range(n_c):
-                self.play(box.animate.move_to(window_box(source, i, j, size)), run_time=STEP)
-                if (i, j) != skip:
-                    self.play(fade_in(VGroup(target.cell_at(i, j), target.number_at(i, j))), run_time=0.2)
+                moves = [box.animate.move_to(window_box(source, i, j, size))]
+                if (i, j) != skip:  # one animation per position: the window arrives as its entry appears
+                    moves.append(fade_in(VGroup(target.cell_at(i, j), target.number_at(i, j))))
+                self.play(*moves, run_time=STEP)
 
     # --- beats -------------------------------------------------------------------------------------
     def show_forward(self) -> None:
