@@ -78,8 +78,8 @@ class Architectures(LectureScene):
     NARRATION = {
         "en": {
             "vision": "Take two image classifiers. The residual network has {r_params} parameters, "
-            "ViT-Tiny only {v_params}. Per image ResNet needs {r_flops} and ViT {v_flops}; the forward pass keeps "
-            "{r_mem} of activations for ResNet and {v_mem} for ViT.",
+            "ViT-Tiny only {v_params}. Per image ResNet needs {r_flops} and ViT {v_flops}; "
+            "the forward pass keeps {r_mem} of activations for ResNet and {v_mem} for ViT.",
             "vision_why": "The convolution reuses a small kernel everywhere, so few weights do a lot of work "
             "on large feature maps. The ViT works on a short sequence of wide tokens, and its attention "
             "stores a score for every pair of tokens in every layer.",
