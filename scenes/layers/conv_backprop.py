@@ -95,8 +95,8 @@ class ConvBackprop(LectureScene):
 
     NARRATION = {
         "en": {
-            "setup": "Here is the forward pass: a {h} by {h} input and a {k} by {k} kernel, plus a bias of "
-            "{b}, give a {o} by {o} output.",
+            "setup": "Here is the forward pass: the input convolved with the kernel, plus a bias of {b}, "
+            "gives the output.",
             "upstream": "Backpropagation hands us delta, the gradient of the loss with respect to each "
             "output. From it we need three gradients: for the bias, for the kernel, and for the input.",
             "bias": "The bias is added to every output pixel, so its gradient is simply the sum of all of "
@@ -113,8 +113,7 @@ class ConvBackprop(LectureScene):
             "are the numbers autograd computes, now with a picture behind them.",
         },
         "zh": {
-            "setup": "这是前向传播：{h} 乘 {h} 的输入、{k} 乘 {k} 的卷积核，加上偏置 {b}，"
-            "得到 {o} 乘 {o} 的输出。",
+            "setup": "这是前向传播：输入与卷积核做卷积，加上偏置 {b}，得到输出。",
             "upstream": "反向传播交给我们 δ，也就是损失对每个输出的梯度。"
             "有了它，我们要求三个梯度：偏置的、卷积核的和输入的。",
             "bias": "偏置加在每一个输出像素上，所以它的梯度就是 δ 所有元素的和：{db}。",
@@ -189,8 +188,7 @@ class ConvBackprop(LectureScene):
 
     # --- beats -------------------------------------------------------------------------------------
     def show_forward(self) -> None:
-        p, ex = self.params, self.ex
-        o = self.y.shape[0]
+        ex = self.ex
         self.header = self.title_bar("title", "subtitle")
         x = self.headed(int_grid(ex.x[0, 0], "x", theme.INPUT, CELL), "input", theme.INPUT)
         w = self.headed(int_grid(ex.w[0, 0], "w", theme.WEIGHT, CELL), "kernel", theme.WEIGHT)
@@ -206,9 +204,6 @@ class ConvBackprop(LectureScene):
         note = self.text("delta_note", size=theme.SMALL, color=theme.MUTED).next_to(dy, DOWN, buff=theme.BUFF)
         with self.beat(
             "setup",
-            h=numbers.integer(p.size),
-            k=numbers.integer(p.kernel),
-            o=numbers.integer(o),
             b=whole(ex.b[0]),
         ):
             self.play(fade_in(self.header))

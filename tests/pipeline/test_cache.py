@@ -112,6 +112,7 @@ def test_the_real_key_covers_the_renderer_and_not_the_orchestration():
         "pipeline.audio",
         # chunked entries: a chunk's range, times and deck pieces, and the join of the chunks into a clip
         "pipeline.chunks",
+        "pipeline.clip_encoder",
     }
     orchestration = {
         "pipeline.storyboard",
