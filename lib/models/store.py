@@ -102,10 +102,4 @@ def load_weights(task: str, folder: Path = WEIGHTS_DIR) -> dict[str, np.ndarray]
 
     From the committed folder, the file must match its digest in ``lib/models/digests.py``.
     """
-    path = folder / f"{task}.npz"
-    if folder == WEIGHTS_DIR:
-        from lib.models.digests import SHA256
-
-        if sha256(path) != SHA256[path.name]:
-            raise ValueError(f"{path} does not match lib/models/digests.py: run make retrain, or restore it")
-    return {k: v.astype(np.float64) for k, v in read_npz(path).items()}
+    return load_arrays(f"{task}.npz", folder)
