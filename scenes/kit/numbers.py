@@ -283,6 +283,24 @@ def sci(x: float, digits: int = 1, *, tex: bool = False) -> str:
     return f"{_sign(mant, False)} {TIMES} 10{str(e).translate(_SUPERSCRIPT)}"
 
 
+def significant(x: float, sig: int = 3, *, tex: bool = False) -> str:
+    """``sig`` significant digits for a value of any size: ``15.5``, ``1.36``, ``0.0109``; outside
+    10⁻³ … 10⁴ in scientific notation, where plain digits would run long (``1.39 × 10⁻⁶``). The decade is
+    the rounded value's: 9.996 → ``"10.0"``, not ``"10.00"``."""
+    x = _as_number(x)
+    if isinstance(x, float) and (bad := _nonfinite(x, tex)):
+        return bad
+    d = _dec(x)
+    if d == 0:
+        return fixed(0, sig - 1, tex=tex)
+    with localcontext() as ctx:
+        ctx.prec = 80
+        r = _round_sig(abs(d), sig)
+    if r < Decimal("1e-3") or r >= Decimal("1e4"):
+        return sci(x, sig - 1, tex=tex)
+    return fixed(x, max(0, sig - 1 - r.adjusted()), tex=tex)
+
+
 def duration(seconds: float, sig: int = 3) -> str:
     """A wall-clock time with ``sig`` significant digits: ``"1.23 s"``, ``"123 ms"``, ``"12.3 ms"``,
     ``"1.23 ms"``, ``"123 µs"`` (µs below a millisecond; 999.96 ms → ``"1.00 s"``). ``sig=1`` labels the

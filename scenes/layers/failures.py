@@ -28,12 +28,8 @@ HOLD = 1.5  # seconds to read a slide before the lecturer moves on
 PLOT_W, PLOT_H = 8.6, 3.7
 
 
-def norm_str(v: float) -> str:
-    """A positive norm with three significant digits (15.5, 1.36, 0.0109); beyond 10⁻³ … 10⁴ in scientific
-    notation (7.06 × 10⁻⁶³), as layers.residual writes them."""
-    if v < 1e-3 or v >= 1e4:
-        return numbers.sci(v, 2)
-    return numbers.fixed(v, max(0, 2 - math.floor(math.log10(v))))
+# Norms here span 10⁻⁶³ … 10²: three significant digits, scientific outside 10⁻³ … 10⁴.
+norm_str = numbers.significant
 
 
 def decade_ticks(values: np.ndarray) -> tuple[float, float, int]:

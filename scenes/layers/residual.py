@@ -6,8 +6,6 @@ the gradient); Glorot & Bengio 2010, §4 (the gradient of a plain tanh stack fad
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from manim import DOWN, DR, UP, UR, Create, VGroup, Write
 
@@ -28,19 +26,13 @@ EQ_SIZE = 44  # the stacks' formulas
 FACTOR_DIGITS = 3  # the per-layer factor: three decimals, so 0.914 and 1.072 differ visibly from 1
 
 
-def norm_str(v: float) -> str:
-    """A positive norm or ratio with three significant digits (15.5, 1.36, 0.0109); beyond 10⁻³ … 10⁴ in
-    scientific notation, where plain digits would run long (1.39 × 10⁻⁶)."""
-    if v < 1e-3 or v >= 1e4:
-        return numbers.sci(v, 2)
-    return numbers.fixed(v, max(0, 2 - math.floor(math.log10(v))))
+# Norms here span 10⁻⁶³ … 10²: three significant digits, scientific outside 10⁻³ … 10⁴.
+norm_str = numbers.significant
 
 
 def norm_tex(v: float) -> str:
     """:func:`norm_str` for a formula (ASCII TeX)."""
-    if v < 1e-3 or v >= 1e4:
-        return numbers.sci(v, 2, tex=True)
-    return numbers.fixed(v, max(0, 2 - math.floor(math.log10(v))), tex=True)
+    return numbers.significant(v, tex=True)
 
 
 def factor_str(v: float) -> str:

@@ -75,6 +75,7 @@ class Schedules(LectureScene):
             "col_loss_best": "lowest loss",
             "col_step": "at step",
             "col_acc": "accuracy",
+            "first_cut": "step decay's first cut",
         },
         "zh": {
             "title": "学习率调度",
@@ -96,6 +97,7 @@ class Schedules(LectureScene):
             "col_loss_best": "最低损失",
             "col_step": "步数",
             "col_acc": "准确率",
+            "first_cut": "阶梯衰减第一次减半",
         },
     }
 
@@ -110,7 +112,10 @@ class Schedules(LectureScene):
             "step, which leaves {lr_end} at the end.",
             "losses": "Do they matter? We trained the tiny induction Transformer {t} steps under each "
             "schedule, from the same initial weights and on the same batches. This is its validation loss.",
-            "why": "Here the start decides. A run that spends its first steps at the full rate gets "
+            "overlap": "Constant and step decay take the same first {s} steps at the full rate: up to step "
+            "{s} they are one run, and both read {v} there. Halving the rate after that does not rescue step "
+            "decay; its curve stays almost on top of the constant one.",
+            "why": "In these runs the start decides. A run that spends its first steps at the full rate gets "
             "stuck: a freshly initialised model takes large, unreliable steps and lands where it cannot "
             "easily leave. Warm-up, or a decay that begins at once, keeps the early steps small, and later "
             "lets the weights settle into the minimum.",
@@ -125,7 +130,9 @@ class Schedules(LectureScene):
             "步把学习率减半；指数衰减每步乘以 {g}，到最后只剩 {lr_end}。",
             "losses": "这真的重要吗？我们用每种调度把小型归纳 Transformer 训练了 {t} 步，初始权重相同，"
             "批次也相同。这是它的验证损失。",
-            "why": "这里起决定作用的是开头。一开始就用满学习率的训练会卡住："
+            "overlap": "恒定和阶梯衰减的前 {s} 步都用满学习率：到第 {s} 步为止它们就是同一次训练，"
+            "那里的验证损失都是 {v}。之后把学习率减半也救不回阶梯衰减，它的曲线几乎与恒定的重合。",
+            "why": "在这几次训练里，起决定作用的是开头。一开始就用满学习率的训练会卡住："
             "刚初始化的模型步子又大又不可靠，落到一个难以离开的地方。"
             "预热，或者从一开始就衰减，让早期的步子保持很小，之后再让权重稳稳落进极小值。",
             "table": "{readout}验证损失最低的是{best}，为 {best_loss}，准确率 {best_acc}；最高的是{worst}，"
@@ -271,9 +278,24 @@ class Schedules(LectureScene):
             self.play(FadeIn(setup), Create(plot), FadeIn(self.leg))
             self.play(*[s.grow(run_time=2.0) for s in series])
             self.wait(HOLD)
+        if "constant" in p.runs and "step" in p.runs:
+            self.show_overlap(plot)
         with self.beat("why"):
             self.wait(HOLD)
         self.next_slide()
+
+    def show_overlap(self, plot: Plot) -> None:
+        """Constant and step decay are one run until step decay's first cut: their curves coincide there.
+        The marker stays: the "why" beat and the table refer to the same start."""
+        c = self.cfg
+        i = int(np.searchsorted(self.val_step, c.step_size, side="right")) - 1  # last evaluation ≤ s
+        cut = plot.marker(
+            c.step_size, color=theme.SCHEDULE["step"], label=self.t("first_cut"), key="first_cut"
+        )
+        v = numbers.fixed(float(self.val_loss["constant"][i]), 3)
+        with self.beat("overlap", s=numbers.integer(c.step_size), v=v):
+            self.play(FadeIn(cut))
+            self.wait(HOLD)
 
     def show_table(self) -> None:
         p = self.params

@@ -5,6 +5,7 @@ same bytes as Manim's frame-by-frame encoding."""
 from __future__ import annotations
 
 import hashlib
+import subprocess
 import threading
 
 import av
@@ -126,3 +127,50 @@ def test_held_frames_encode_to_the_bytes_of_frame_by_frame_encoding_at_the_clip_
     # x264 writes its settings into the stream: veryfast searches 1 reference frame at subme 2
     settings = out.read_bytes()
     assert b"subme=2 " in settings and b" ref=1 " in settings
+
+
+def encode_partial(path, sequence) -> None:
+    """One partial movie as Manim's patched writer makes it (Manim's options: no preset)."""
+    container, stream = open_stream(path, {"an": "1", "crf": "23"})
+    job = sfw._PartialMovieEncodeJob(
+        path=str(path), animation_index=0, container=container, stream=stream, frame_queue_size=0
+    )
+    for n, frame in sequence:
+        job.put(n, frame)
+    job.seal()
+    job.join()
+
+
+def parameter_sets(path) -> bytes:
+    with av.open(str(path)) as c:
+        return bytes(c.streams.video[0].codec_context.extradata)
+
+
+def test_a_wait_is_encoded_cheaply_and_still_concatenates_by_stream_copy(tmp_path, monkeypatch):
+    unpatched(monkeypatch)
+    patch_clip_encoder()
+    play, wait = tmp_path / "play.mp4", tmp_path / "wait.mp4"
+    encode_partial(play, [(1, A), (1, B), (1, A)])  # an animation: frame by frame
+    encode_partial(wait, [(40, B)])  # a wait: one picture held
+    settings = wait.read_bytes()  # x264's settings message in the stream
+    assert b"subme=0 " in settings and b" me=dia " in settings and b" mbtree=0 " in settings
+    assert b"subme=2 " in play.read_bytes() and b" mbtree=1 " in play.read_bytes()  # the preset's
+    assert parameter_sets(wait) == parameter_sets(play)  # same SPS/PPS: one stream when joined
+    # joined as Manim joins partials (concat demuxer, stream copy), every frame decodes exactly as it does
+    # in its own partial: one set of parameter sets serves both
+    listing = tmp_path / "list.txt"
+    listing.write_text(f"file '{play}'\nfile '{wait}'\n")
+    joined = tmp_path / "joined.mp4"
+    cmd = ["ffmpeg", "-v", "error", "-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy"]
+    cmd.append(str(joined))
+    assert subprocess.run(cmd, capture_output=True).returncode == 0
+    alone = decoded_planes(play) + decoded_planes(wait)
+    together = decoded_planes(joined)
+    assert len(alone) == len(together) == 43
+    for a, b in zip(alone, together, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def decoded_planes(path) -> list[np.ndarray]:
+    with av.open(str(path)) as c:
+        return [f.to_ndarray() for f in c.decode(video=0)]  # yuv420p as decoded, no conversion

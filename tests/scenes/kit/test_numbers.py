@@ -128,6 +128,21 @@ def test_scientific():
     assert n.sci(0) == "0.0"
 
 
+def test_significant_digits_and_the_switch_to_scientific():
+    assert n.significant(15.54) == "15.5"
+    assert n.significant(1.355) == "1.36"  # half away from zero on the written decimal
+    assert n.significant(0.010925) == "0.0109"
+    assert n.significant(9.996) == "10.0"  # the decade after rounding, not "10.00"
+    assert n.significant(0.00099996) == "0.00100"  # rounds up into the plain range
+    assert n.significant(9999.6) == "1.00 × 10⁴"  # rounds up out of it
+    assert n.significant(1.3949e-6) == "1.39 × 10⁻⁶"
+    assert n.significant(7.0551e-63) == "7.06 × 10⁻⁶³"
+    assert n.significant(-42.84) == M + "42.8"
+    assert n.significant(3.14159, 2, tex=True) == "3.1"
+    assert n.significant(2.5e-5, tex=True) == r"2.50 \times 10^{-5}"
+    assert n.significant(float("inf")) == "∞"
+
+
 def test_percent_ratio_duration_length_shape():
     assert n.percent(0.1234) == "12.3%"
     assert n.percent(0.99995, 2) == "100.00%"

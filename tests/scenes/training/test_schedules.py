@@ -105,3 +105,22 @@ def test_the_narration_names_the_best_and_the_worst_run(fast_run, run):
              "exponential": "exponential decay"}  # fmt: skip
     assert f"with {names[best]}, {final[best]:.3f}," in said
     assert f"with {names[worst]}, {final[worst]:.3f}." in said
+
+
+@pytest.mark.parametrize("locale", ["en", "zh"])
+def test_constant_and_step_decay_are_one_run_until_the_first_cut(fast_run, run, locale):
+    """The overlapping curves are explained with the run's own numbers: the same first S steps (so the
+    same loss at step S), the marker drawn at S."""
+    np.testing.assert_array_equal(run["constant_train_loss"][:S], run["step_train_loss"][:S])
+    i = int(np.flatnonzero(run["val_step"] == S)[0])
+    v_const, v_step = float(run["constant_val_loss"][i]), float(run["step_val_loss"][i])
+    assert f"{v_const:.3f}" == f"{v_step:.3f}"
+    scene, _ = fast_run("training.schedules", None, locale)
+    assert scene.pictures[LOSSES].value("first_cut") == pytest.approx(S, abs=1e-9)
+    (said,) = [b.text for b in scene.beats if b.id == "overlap"]
+    assert f"{v_const:.3f}" in said and str(S) in said
+
+
+def test_without_step_decay_nothing_claims_an_overlap(fast_run):
+    scene, _ = fast_run("training.schedules", SETS[1], "en")
+    assert not [b for b in scene.beats if b.id == "overlap"]
