@@ -87,9 +87,11 @@ def main() -> None:
     ap.add_argument("--label", required=True, help="key of this run in the JSON file (e.g. low, high)")
     ap.add_argument("--keep", type=Path, help="render into this folder and keep it (default: a scratch one)")
     ap.add_argument("--note", default="", help="a remark stored with the figures (e.g. what else ran)")
-    ap.add_argument("render_args", nargs=argparse.REMAINDER, help="-- then render.py's flags")
-    args = ap.parse_args()
-    render_args = [a for a in args.render_args if a != "--"]
+    argv = sys.argv[1:]
+    cut = argv.index("--") if "--" in argv else len(argv)
+    ap.epilog = "render.py's flags go after --"
+    args = ap.parse_args(argv[:cut])
+    render_args = argv[cut + 1 :]
     result = measure(args.storyboard.resolve(), render_args, args.keep)
     if args.note:
         result["note"] = args.note
