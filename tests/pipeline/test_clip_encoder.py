@@ -12,7 +12,7 @@ import av
 import numpy as np
 from manim.scene import scene_file_writer as sfw
 
-from pipeline.clip_encoder import CLIP_PRESET, FRAME_QUEUE, patch_clip_encoder
+from pipeline.clip_encoder import CLIP_PARAMS, CLIP_PRESET, FRAME_QUEUE, patch_clip_encoder
 
 
 def unpatched(monkeypatch) -> None:
@@ -101,7 +101,9 @@ def sha(path) -> str:
 def test_held_frames_encode_to_the_bytes_of_frame_by_frame_encoding_at_the_clip_preset(tmp_path, monkeypatch):
     # the reference: Manim's loop written out — every frame converted from RGBA by the encoder itself
     ref = tmp_path / "ref.mp4"
-    container, stream = open_stream(ref, {"an": "1", "crf": "23", "preset": CLIP_PRESET})
+    container, stream = open_stream(
+        ref, {"an": "1", "crf": "23", "preset": CLIP_PRESET, "x264-params": CLIP_PARAMS}
+    )
     for n, frame in SEQUENCE:
         for _ in range(n):
             for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgba")):
@@ -124,9 +126,11 @@ def test_held_frames_encode_to_the_bytes_of_frame_by_frame_encoding_at_the_clip_
     assert sha(out) == sha(ref)
     decoded = list(av.open(str(out)).decode(video=0))
     assert len(decoded) == sum(n for n, _ in SEQUENCE)
-    # x264 writes its settings into the stream: veryfast searches 1 reference frame at subme 2
+    # x264 writes its settings into the stream: veryfast's 1 reference frame, the clip's diamond search at
+    # subme 1, one thread
     settings = out.read_bytes()
-    assert b"subme=2 " in settings and b" ref=1 " in settings
+    assert b"subme=1 " in settings and b" ref=1 " in settings and b" me=dia " in settings
+    assert b" threads=1 " in settings and b" mbtree=1 " in settings
 
 
 def encode_partial(path, sequence) -> None:
@@ -154,7 +158,7 @@ def test_a_wait_is_encoded_cheaply_and_still_concatenates_by_stream_copy(tmp_pat
     encode_partial(wait, [(40, B)])  # a wait: one picture held
     settings = wait.read_bytes()  # x264's settings message in the stream
     assert b"subme=0 " in settings and b" me=dia " in settings and b" mbtree=0 " in settings
-    assert b"subme=2 " in play.read_bytes() and b" mbtree=1 " in play.read_bytes()  # the preset's
+    assert b"subme=1 " in play.read_bytes() and b" mbtree=1 " in play.read_bytes()  # CLIP_PARAMS
     assert parameter_sets(wait) == parameter_sets(play)  # same SPS/PPS: one stream when joined
     # joined as Manim joins partials (concat demuxer, stream copy), every frame decodes exactly as it does
     # in its own partial: one set of parameter sets serves both
