@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from manim import DOWN, DR, RIGHT, UR, VGroup
+from manim import DOWN, DR, RIGHT, UP, UR, Mobject, VGroup
 
 from lib.arithmetic.classifier_head import compare_heads
 from lib.nets.deep_mlp import HE_GAIN, deep_mlp_stats, init_weights
@@ -30,6 +30,14 @@ PLOT_W, PLOT_H = 8.6, 3.7
 
 # Norms here span 10⁻⁶³ … 10²: three significant digits, scientific outside 10⁻³ … 10⁴.
 norm_str = numbers.significant
+
+
+def clear_above(label: Mobject, curve: Mobject, gap: float = 0.1) -> None:
+    """Shift ``label`` up until it is ``gap`` above every point of ``curve`` beneath it."""
+    pts = curve.get_all_points()
+    under = pts[(pts[:, 0] >= label.get_left()[0]) & (pts[:, 0] <= label.get_right()[0])]
+    if len(under):
+        label.shift(UP * max(0.0, under[:, 1].max() + gap - label.get_bottom()[1]))
 
 
 def decade_ticks(values: np.ndarray) -> tuple[float, float, int]:
@@ -58,7 +66,7 @@ class Failures(LectureScene):
             "subtitle": "Glorot & Bengio 2010 · He et al. 2015 · Lin et al. 2014 · Ioffe & Szegedy 2015",
             "vanish_head": "1 · vanishing gradients: a {L}-layer MLP, width {d}, batch {b}",
             "layer_axis": "layer l",
-            "grad_axis": "‖∂L/∂W_l‖ at layer l",
+            "grad_axis": "‖∂L/∂Wₗ‖ at layer l",
             "sigmoid": "sigmoid, W ~ N(0, 1/d)",
             "he": "fix: ReLU, W ~ N(0, 2/d) (He)",
             "head_head": "2 · the parameter explosion: a classifier head on a {C} × {S} × {S} feature map",
@@ -70,7 +78,7 @@ class Failures(LectureScene):
             "gap": "fix: global average pool → FC {H}",
             "fewer": "fewer parameters",
             "act_head": "3 · activations through {L} ReLU layers: their spread, layer by layer",
-            "std_axis": "std of the activations h_l",
+            "std_axis": "std of the activations hₗ",
             "small": "W ~ N(0, {g}²/d): dies",
             "large": "W ~ N(0, {g}²/d): explodes",
             "bn": "fix: BatchNorm, W ~ N(0, {g}²/d)",
@@ -80,7 +88,7 @@ class Failures(LectureScene):
             "subtitle": "Glorot 与 Bengio 2010 · He 等 2015 · Lin 等 2014 · Ioffe 与 Szegedy 2015",
             "vanish_head": "1 · 梯度消失：{L} 层 MLP，宽 {d}，批大小 {b}",
             "layer_axis": "第 l 层",
-            "grad_axis": "第 l 层的 ‖∂L/∂W_l‖",
+            "grad_axis": "第 l 层的 ‖∂L/∂Wₗ‖",
             "sigmoid": "sigmoid，W ~ N(0, 1/d)",
             "he": "修复：ReLU，W ~ N(0, 2/d)（He）",
             "head_head": "2 · 参数爆炸：{C} × {S} × {S} 特征图上的分类头",
@@ -92,7 +100,7 @@ class Failures(LectureScene):
             "gap": "修复：全局平均池化 → 全连接 {H}",
             "fewer": "的参数缩减",
             "act_head": "3 · 经过 {L} 个 ReLU 层的激活值：逐层的离散程度",
-            "std_axis": "激活值 h_l 的标准差",
+            "std_axis": "激活值 hₗ 的标准差",
             "small": "W ~ N(0, {g}²/d)：消亡",
             "large": "W ~ N(0, {g}²/d)：爆炸",
             "bn": "修复：BatchNorm，W ~ N(0, {g}²/d)",
@@ -195,6 +203,7 @@ class Failures(LectureScene):
         s_fail = plot.series(layers, fail, theme.PLAIN, key="grad_fail", dot_radius=0.03)
         s_fix = plot.series(layers, fix, theme.FIX, key="grad_fix", dot_radius=0.03)
         r_first = plot.readout(1, fail[0], norm_str, key="first_fail", color=theme.PLAIN, direction=UR)
+        clear_above(r_first[1], s_fail)  # the curve climbs from this dot: lift the value off it
         r_last = plot.readout(p.depth, fail[-1], norm_str, key="last_fail", color=theme.PLAIN, direction=DR)
         f_first = plot.readout(1, fix[0], norm_str, key="first_fix", color=theme.FIX, direction=UR)
         f_last = plot.readout(p.depth, fix[-1], norm_str, key="last_fix", color=theme.FIX, direction=UR)

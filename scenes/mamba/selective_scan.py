@@ -49,7 +49,7 @@ class SelectiveScan(LectureScene):
             "state": "state",
             "rows": "rows: channels d · columns: state n",
             "step": "token {t}: “{tok}”   its step Δ (mean over channels) = {delta}",
-            "track": "state h_t[1, 1] over the input",
+            "track": "state hₜ[1, 1] over the input",
         },
         "zh": {
             "title": "选择性扫描：逐步计算",
@@ -59,7 +59,7 @@ class SelectiveScan(LectureScene):
             "state": "状态",
             "rows": "行：通道 d · 列：状态 n",
             "step": "第 {t} 个 token：“{tok}”   它的步长 Δ（各通道平均）= {delta}",
-            "track": "状态 h_t[1, 1] 随输入的变化",
+            "track": "状态 hₜ[1, 1] 随输入的变化",
         },
     }
 
