@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, SurroundingRectangle, VGroup
+from manim import DOWN, LEFT, RIGHT, UP, UR, Create, FadeIn, FadeOut, SurroundingRectangle, VGroup
 
 from lib.models.run_configs import SCHEDULE_RUNS, SCHEDULES
 from lib.models.store import load_arrays
@@ -52,7 +52,8 @@ class Schedules(LectureScene):
     """Warm-up + cosine, step and exponential learning-rate schedules, and real runs under each."""
 
     Params = SchedulesParams
-    EXAMPLES = ({"runs": ("constant", "warmup_cosine"), "readout": "best", "log_loss": False},)
+    # the example keeps constant and step decay (their overlap beat plays); without either it is skipped
+    EXAMPLES = ({"runs": ("constant", "step", "warmup_cosine"), "readout": "best", "log_loss": False},)
 
     STRINGS = {
         "en": {
@@ -292,9 +293,11 @@ class Schedules(LectureScene):
         cut = plot.marker(
             c.step_size, color=theme.SCHEDULE["step"], label=self.t("first_cut"), key="first_cut"
         )
-        v = numbers.fixed(float(self.val_loss["constant"][i]), 3)
-        with self.beat("overlap", s=numbers.integer(c.step_size), v=v):
-            self.play(FadeIn(cut))
+        v = float(self.val_loss["constant"][i])
+        both = plot.readout(c.step_size, v, lambda x: numbers.fixed(x, 3), key="overlap_loss",
+                            color=theme.SCHEDULE["step"], direction=UR)  # fmt: skip
+        with self.beat("overlap", s=numbers.integer(c.step_size), v=numbers.fixed(v, 3)):
+            self.play(FadeIn(cut), FadeIn(both))
             self.wait(HOLD)
 
     def show_table(self) -> None:

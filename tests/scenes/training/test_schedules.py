@@ -117,10 +117,11 @@ def test_constant_and_step_decay_are_one_run_until_the_first_cut(fast_run, run, 
     assert f"{v_const:.3f}" == f"{v_step:.3f}"
     scene, _ = fast_run("training.schedules", None, locale)
     assert scene.pictures[LOSSES].value("first_cut") == pytest.approx(S, abs=1e-9)
+    assert scene.pictures[LOSSES].text("overlap_loss") == f"{v_const:.3f}"
     (said,) = [b.text for b in scene.beats if b.id == "overlap"]
     assert f"{v_const:.3f}" in said and str(S) in said
 
 
 def test_without_step_decay_nothing_claims_an_overlap(fast_run):
-    scene, _ = fast_run("training.schedules", SETS[1], "en")
+    scene, _ = fast_run("training.schedules", {"runs": ("constant", "warmup_cosine")}, "en")
     assert not [b for b in scene.beats if b.id == "overlap"]
