@@ -127,6 +127,17 @@ def to_safe(mob: Mobject, *edges: np.ndarray) -> Mobject:
     return mob
 
 
+def clear_above(label: Mobject, curve: Mobject, gap: float = 0.1) -> Mobject:
+    """Shift ``label`` up until it is ``gap`` above every point of ``curve`` beneath it (a value written
+    beside a dot that a climbing curve leaves from). The curve's points, not its Bézier interior: meant for
+    plotted series, whose corners are the data."""
+    pts = curve.get_all_points()
+    under = pts[(pts[:, 0] >= label.get_left()[0]) & (pts[:, 0] <= label.get_right()[0])]
+    if len(under):
+        label.shift(UP * max(0.0, under[:, 1].max() + gap - label.get_bottom()[1]))
+    return label
+
+
 def keep_inside(mob: Mobject) -> Mobject:
     """Shift ``mob`` back inside the safe area if it sticks out (after shrinking it if it cannot fit)."""
     fit(mob)

@@ -10,14 +10,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from manim import DOWN, DR, RIGHT, UP, UR, Mobject, VGroup
+from manim import DOWN, DR, RIGHT, UR, VGroup
 
 from lib.arithmetic.classifier_head import compare_heads
 from lib.nets.deep_mlp import HE_GAIN, deep_mlp_stats, init_weights
 from scenes.base import LectureScene
 from scenes.kit import numbers, theme
 from scenes.kit.anim import fade_in, fade_out
-from scenes.kit.frame import SAFE, below, column, fit_width, row
+from scenes.kit.frame import SAFE, below, clear_above, column, fit_width, row
 from scenes.kit.plot import Plot, legend, log_bounds, nice_step
 from scenes.kit.record import number
 from scenes.kit.table import NumberTable
@@ -30,14 +30,6 @@ PLOT_W, PLOT_H = 8.6, 3.7
 
 # Norms here span 10⁻⁶³ … 10²: three significant digits, scientific outside 10⁻³ … 10⁴.
 norm_str = numbers.significant
-
-
-def clear_above(label: Mobject, curve: Mobject, gap: float = 0.1) -> None:
-    """Shift ``label`` up until it is ``gap`` above every point of ``curve`` beneath it."""
-    pts = curve.get_all_points()
-    under = pts[(pts[:, 0] >= label.get_left()[0]) & (pts[:, 0] <= label.get_right()[0])]
-    if len(under):
-        label.shift(UP * max(0.0, under[:, 1].max() + gap - label.get_bottom()[1]))
 
 
 def decade_ticks(values: np.ndarray) -> tuple[float, float, int]:

@@ -115,14 +115,7 @@ def test_held_frames_encode_to_the_bytes_of_frame_by_frame_encoding_at_the_clip_
     unpatched(monkeypatch)
     patch_clip_encoder()
     out = tmp_path / "patched.mp4"
-    container, stream = open_stream(out, {"an": "1", "crf": "23"})  # Manim's options: no preset
-    job = sfw._PartialMovieEncodeJob(
-        path=str(out), animation_index=0, container=container, stream=stream, frame_queue_size=0
-    )
-    for n, frame in SEQUENCE:
-        job.put(n, frame)
-    job.seal()
-    job.join()
+    encode_partial(out, SEQUENCE)
     assert sha(out) == sha(ref)
     decoded = list(av.open(str(out)).decode(video=0))
     assert len(decoded) == sum(n for n, _ in SEQUENCE)

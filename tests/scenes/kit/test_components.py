@@ -167,3 +167,18 @@ def test_token_chips_are_independent_copies_sized_to_their_labels():
     assert box_b.get_center() == pytest.approx(before)  # a cached prototype is never shared
     assert a.chip(0)[0].width == pytest.approx(max(a.chip(0)[1].width + 0.3, 0.6))
     assert a.chip(1)[0].width == pytest.approx(0.6)  # a short token keeps the minimum chip width
+
+
+def test_clear_above_lifts_a_label_off_the_curve_beneath_it_and_leaves_a_clear_one():
+    from manim import Square, VMobject
+
+    from scenes.kit.frame import clear_above
+
+    xs = np.linspace(0, 4, 401)
+    curve = VMobject().set_points_as_corners(np.c_[xs, xs / 2, 0 * xs])  # a plotted series: climbs 0.5 a unit
+    label = Square(side_length=1).move_to([1.5, 0.2, 0])  # spans x 1 … 2, where the curve reaches y = 1
+    clear_above(label, curve, gap=0.1)
+    assert abs(label.get_bottom()[1] - 1.1) < 1e-9 and abs(label.get_center()[0] - 1.5) < 1e-9
+    high = Square(side_length=1).move_to([1.5, 3, 0])
+    clear_above(high, curve)
+    assert abs(high.get_center()[1] - 3) < 1e-9  # already clear: not moved
