@@ -54,7 +54,7 @@ schema: setup
 	$(PY) render.py --schema > storyboards/schema.json.tmp && mv storyboards/schema.json.tmp storyboards/schema.json
 
 # Rewrite the golden frames (tests/golden/) that are missing or no longer match; review the PNGs in the diff.
-GOLDEN_TESTS := tests/scenes/kit/test_gallery.py
+GOLDEN_TESTS := tests/scenes/showcase/test_gallery.py
 golden: setup
 	$(PY) -m pytest -q $(GOLDEN_TESTS) --update-golden
 

@@ -79,7 +79,7 @@ def main() -> None:
         wall, _, _ = timed([*cmd, "--jobs", str(args.jobs)])
         print(f"  rendered in {wall:.0f} s")
 
-    from pipeline.storyboard import parse_storyboard
+    from pipeline.inputs.storyboard import parse_storyboard
 
     board = parse_storyboard(ROOT / args.storyboard)
     out_dir = Path(args.output) / board.name

@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "chunked.json"
 sys.path.insert(0, str(ROOT))  # this checkout's pipeline, also when run from a copy of the tree
 
-from pipeline.media import raw_rgb  # noqa: E402
+from pipeline.publishing.media import raw_rgb  # noqa: E402
 
 BOARD = """\
 title: Chunked benchmark

@@ -55,7 +55,7 @@ def main() -> None:
     ap.add_argument("--skip-baseline", action="store_true", help="do not run plain manim")
     args = ap.parse_args()
 
-    from scenes.discovery import discover
+    from scenes.engine.discovery import discover
 
     registry = discover()
     board = yaml.safe_load(Path(args.storyboard).read_text())

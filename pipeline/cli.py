@@ -13,13 +13,12 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.cache import ROOT
-from pipeline.jobs import QUALITIES
-from pipeline.plan import DEFAULT_TIMEOUTS
+from pipeline import ROOT
+from pipeline.inputs.quality import QUALITIES
 
 if TYPE_CHECKING:  # imported where needed: --help and --list stay quick
-    from pipeline.storyboard import Storyboard
-    from scenes.discovery import SceneSpec
+    from pipeline.inputs.storyboard import Storyboard
+    from scenes.engine.discovery import SceneSpec
 
 EPILOG = """\
 examples:
@@ -80,7 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
         "-q",
         "--quality",
         choices=list(QUALITIES),
-        help="override the storyboard's quality: low 480p15, medium 720p30, high 1080p60, 4k 2160p60",
+        help="override the storyboard's quality: "
+        + ", ".join(f"{q} {s.height}p{s.fps}" for q, s in QUALITIES.items()),
     )
     p.add_argument("-l", "--locale", choices=["en", "zh"], help="override the storyboard's locale")
     p.add_argument(
@@ -102,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="SECONDS",
         help="stop an entry's worker after this long; it fails, the others go on (default by quality: "
-        + ", ".join(f"{q} {s / 60:g} min" for q, s in DEFAULT_TIMEOUTS.items())
+        + ", ".join(f"{q} {s.timeout / 60:g} min" for q, s in QUALITIES.items())
         + ")",
     )
     p.add_argument(
@@ -184,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _select(only: list[str], board: Storyboard) -> tuple[set[int] | None, list[str]]:
     if not only:
         return None, []
-    from pipeline.storyboard import did_you_mean
+    from pipeline.inputs.storyboard import did_you_mean
 
     chosen, errors = set(), []
     ids = {e.scene for e in board.entries}
@@ -209,9 +209,9 @@ class _PluginError(Exception):
 
 def _registry(storyboard: Path | None) -> dict[str, SceneSpec]:
     """The built-in scenes, plus the plugins of ``storyboard`` if one is given (its entries unchecked)."""
-    from pipeline.plugins import load_scenes
-    from pipeline.storyboard import Problem
-    from pipeline.yamlsource import YamlDocument, YamlSyntaxError, load_yaml
+    from pipeline.inputs.plugins import load_scenes
+    from pipeline.inputs.storyboard import Problem
+    from pipeline.inputs.yamlsource import YamlDocument, YamlSyntaxError, load_yaml
 
     if storyboard is None:
         return load_scenes([], Path("."))[0]
@@ -234,7 +234,7 @@ def _main(argv: list[str] | None) -> int:
     args.storyboards = list(args.storyboard)
     args.storyboard = args.storyboards[0] if args.storyboards else None
 
-    from scenes.discovery import DiscoveryError
+    from scenes.engine.discovery import DiscoveryError
 
     if args.schema or args.list:
         try:
@@ -243,7 +243,7 @@ def _main(argv: list[str] | None) -> int:
             print(f"render.py: error: {e}", file=sys.stderr)
             return 2
         if args.schema:
-            from pipeline.schema import storyboard_schema
+            from pipeline.inputs.schema import storyboard_schema
 
             print(json.dumps(storyboard_schema(registry), indent=2, ensure_ascii=False))
         else:
@@ -256,7 +256,7 @@ def _main(argv: list[str] | None) -> int:
         args.storyboards = [args.storyboard]
     slide_formats: tuple[str, ...] = ()
     if args.slides is not None:
-        from pipeline.slides import parse_formats
+        from pipeline.publishing.slides import parse_formats
 
         try:
             slide_formats = parse_formats(args.slides)
@@ -274,14 +274,14 @@ def _main(argv: list[str] | None) -> int:
         print("render.py: error: --timeout must be a positive number of seconds", file=sys.stderr)
         return 2
 
-    from pipeline.plan import Settings, voice_of
+    from pipeline.inputs.storyboard import StoryboardError, parse_storyboard
+    from pipeline.planning.plan import Settings, voice_of
     from pipeline.run import RunOptions, run_storyboards
-    from pipeline.storyboard import StoryboardError, parse_storyboard
-    from pipeline.voice_spec import VoiceError, identity
+    from pipeline.voice.spec import VoiceError, identity
 
     files: list[Path] = []  # the storyboards, a course's expanded in place
     for path in args.storyboards:
-        from pipeline.course import is_course, parse_course
+        from pipeline.inputs.course import is_course, parse_course
 
         if path.is_file() and is_course(path):
             try:
@@ -323,7 +323,7 @@ def _main(argv: list[str] | None) -> int:
         return 2
     output = args.output.resolve()
     if args.script:
-        from pipeline.script import write_script
+        from pipeline.publishing.script import write_script
 
         for board in boards:
             for path in write_script(board, output / board.name):
@@ -348,7 +348,7 @@ def _main(argv: list[str] | None) -> int:
             print(f"render.py: error: {e}", file=sys.stderr)
             return 2
         runs.append((board, settings))
-    from pipeline.fsutil import FolderBusy, folder_lock, writable_dir
+    from common.fsutil import FolderBusy, folder_lock, writable_dir
 
     cache_dir = runs[0][1].cache_dir
     if not args.dry_run:  # a read-only mount, a regular file: one line now, not a traceback mid-run
@@ -357,7 +357,7 @@ def _main(argv: list[str] | None) -> int:
             if problem:
                 print(f"render.py: error: {problem}", file=sys.stderr)
                 return 2
-    from pipeline.executors import ExecutorError, make_executor
+    from pipeline.execution.executors import ExecutorError, make_executor
 
     try:  # an unreachable scheduler: one line, exit 2, before anything is written
         executor = None if args.dry_run else make_executor(args.executor, args.jobs, cache_dir, args.transfer,
@@ -404,7 +404,7 @@ def main(argv: list[str] | None = None) -> int:
     """The command line. Ctrl-C and SIGTERM (what CI runners and ``timeout`` send) stop every worker at once
     and end with one line and status 128 + the signal (130, 143), as a shell reports a killed command; the
     machine failing outside what a run reports (the disk filling up) ends with one line and status 1."""
-    from pipeline.executor import Interrupted, stop_all
+    from pipeline.execution.processes import Interrupted, stop_all
 
     def interrupt(signum: int, _frame: object) -> None:
         raise Interrupted(signum)

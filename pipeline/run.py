@@ -16,17 +16,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pipeline.cache import ROOT
-from pipeline.chunks import chunk_key, have_chunk, join, ranges
-from pipeline.count import count_plays
-from pipeline.executor import JobResult
-from pipeline.executors import Executor, LocalExecutor
-from pipeline.fsutil import clone_or_copy, sweep_temporaries, write_text_atomic
-from pipeline.jobs import ClipMeta, Job
-from pipeline.media import MediaError, stitch
-from pipeline.plan import Plan, Settings, make_plan
-from pipeline.slides import SlidesError, export_deck
-from pipeline.storyboard import Storyboard
+from common.fsutil import clone_or_copy, sweep_temporaries, write_text_atomic
+from pipeline import ROOT
+from pipeline.execution.chunks import chunk_key, have_chunk, join, ranges
+from pipeline.execution.count import count_plays
+from pipeline.execution.executors import Executor, LocalExecutor
+from pipeline.execution.processes import JobResult
+from pipeline.inputs.storyboard import Storyboard
+from pipeline.planning.jobs import ClipMeta, Job
+from pipeline.planning.plan import Plan, Settings, make_plan
+from pipeline.publishing.media import MediaError, stitch
+from pipeline.publishing.slides import SlidesError, export_deck
 
 if TYPE_CHECKING:  # rich is imported when there is something to show: a cached re-run prints one line
     from rich.console import Console
@@ -197,7 +197,7 @@ def _finish(
             )
             notes += [f"slides: {', '.join(map(str, deck))}"] if deck else []
         if video and opts.publish:
-            from pipeline.publish import publish
+            from pipeline.publishing.bundle import publish
 
             stitched = video
             bundle = _step("publish", lambda: publish(plan, stitched, out_dir), out_dir, errors)
@@ -434,7 +434,7 @@ def _assemble(plan: Plan, metas: list[ClipMeta], results: dict[int, JobResult], 
 
 def _captions(plan: Plan, metas: list[ClipMeta], out_dir: Path) -> Path:
     """``<name>.srt`` and ``<name>.vtt`` beside the video, timed from the clips' beats."""
-    from pipeline.captions import cues, to_srt, to_vtt
+    from pipeline.publishing.captions import cues, to_srt, to_vtt
 
     manifest = _read_json(out_dir / "manifest.json") or {}
     starts = [e["start"] for e in manifest.get("entries", [])]
@@ -448,7 +448,7 @@ def _captions(plan: Plan, metas: list[ClipMeta], out_dir: Path) -> Path:
 
 
 def _preview(plan: Plan, metas: list[ClipMeta], out_dir: Path) -> Path:
-    from pipeline.preview import contact_sheet
+    from pipeline.publishing.preview import contact_sheet
 
     frames_dir = out_dir / "frames"
     rows = []

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Vendors reveal.js into .web/ so that a deck exported with --slides works with no network (a lecture hall,
 # a USB stick): the export copies the files it uses next to index.html. The version is the one the deck
-# template of manim-slides 5.7.0 is written for (its `reveal_version`; pipeline/slides.py pins the same).
+# template of manim-slides 5.7.0 is written for (its `reveal_version`; pipeline/publishing/slides.py pins the same).
 # Idempotent: does nothing once the pinned version is in place. Needs npm (Debian package `npm`).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -36,13 +36,13 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 
 
 def xdist_scope(nodeid: str) -> str:
-    """The worker scope of a test: a scene's layout and narration cases (tests/scenes/test_layout.py, ids
-    ``<scene>-<locale>-<set>``) share a worker with its own drawn-values file (tests/scenes/<topic>/
+    """The worker scope of a test: a scene's layout and narration cases (tests/scenes/engine/test_layout.py,
+    ids ``<scene>-<locale>-<set>``) share a worker with its own drawn-values file (tests/scenes/<topic>/
     test_<name>.py), so the memoised fast-mode runs are shared and the scenes spread over the workers; every
     other file stays whole on one worker (its module fixtures are built once)."""
     path, _, rest = nodeid.partition("::")
     parts = path.split("/")
-    if path == "tests/scenes/test_layout.py" and "[" in rest:
+    if path == "tests/scenes/engine/test_layout.py" and "[" in rest:
         return rest[rest.index("[") + 1 :].split("-")[0]
     if len(parts) == 4 and parts[:2] == ["tests", "scenes"] and parts[3].startswith("test_"):
         return f"{parts[2]}.{parts[3].removeprefix('test_').removesuffix('.py')}"

@@ -147,7 +147,7 @@ def _pair(v: int | Sequence[int], what: str) -> tuple[int, int]:
     return t[0], t[1]
 
 
-def _positive(**kw: int) -> None:
+def require_positive(**kw: int) -> None:
     for k, v in kw.items():
         if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
             raise ValueError(f"{k} must be a positive int, got {v!r}")
@@ -173,7 +173,7 @@ def linear_cost(
 
     params = in·out (+ out with bias).
     """
-    _positive(in_features=in_features, out_features=out_features)
+    require_positive(in_features=in_features, out_features=out_features)
     if not input_shape or input_shape[-1] != in_features:
         raise ValueError(f"{name} expects input (..., {in_features}), got {list(input_shape)}")
     n = math.prod(input_shape[:-1])
@@ -207,7 +207,7 @@ def conv2d_cost(
     Elementwise FLOPs: one bias add per output element, none when ``bias=False``.
     ``padding`` may be an int, a pair, "valid" or "same" (stride 1 only, as in torch).
     """
-    _positive(in_channels=in_channels, out_channels=out_channels, groups=groups)
+    require_positive(in_channels=in_channels, out_channels=out_channels, groups=groups)
     if in_channels % groups or out_channels % groups:
         raise ValueError(
             f"in_channels {in_channels} and out_channels {out_channels} must divide by groups {groups}"
@@ -215,7 +215,7 @@ def conv2d_cost(
     kh, kw = _pair(kernel_size, "kernel_size")
     sh, sw = _pair(stride, "stride")
     dh, dw = _pair(dilation, "dilation")
-    _positive(kernel_h=kh, kernel_w=kw, stride_h=sh, stride_w=sw, dilation_h=dh, dilation_w=dw)
+    require_positive(kernel_h=kh, kernel_w=kw, stride_h=sh, stride_w=sw, dilation_h=dh, dilation_w=dw)
     if len(input_shape) not in (3, 4) or input_shape[-3] != in_channels:
         raise ValueError(f"{name} expects input (N, {in_channels}, H, W), got {list(input_shape)}")
     h, w = input_shape[-2:]
@@ -296,7 +296,7 @@ def pool2d_cost(
     sh, sw = _pair(stride if stride is not None else (kh, kw), "stride")
     ph, pw = _pair(padding, "padding")
     dh, dw = _pair(dilation, "dilation")
-    _positive(kernel_h=kh, kernel_w=kw, stride_h=sh, stride_w=sw)
+    require_positive(kernel_h=kh, kernel_w=kw, stride_h=sh, stride_w=sw)
     if len(input_shape) not in (3, 4):
         raise ValueError(f"pooling expects input (N, C, H, W), got {list(input_shape)}")
 
@@ -376,7 +376,7 @@ def embedding_cost(
     num_embeddings: int, embedding_dim: int, input_shape: tuple[int, ...], name: str = "Embedding"
 ) -> LayerCost:
     """Table lookup: params V·d, no arithmetic; output (*input_shape, d)."""
-    _positive(num_embeddings=num_embeddings, embedding_dim=embedding_dim)
+    require_positive(num_embeddings=num_embeddings, embedding_dim=embedding_dim)
     out_shape = (*input_shape, embedding_dim)
     return LayerCost(name, num_embeddings * embedding_dim, 0, 0, math.prod(out_shape), out_shape)
 

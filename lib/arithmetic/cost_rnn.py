@@ -6,7 +6,7 @@ FlopCounterMode counts, ×2), ``flops`` add the elementwise gate work listed in 
 
 from __future__ import annotations
 
-from lib.arithmetic.cost_layers import LayerCost, _positive, combine
+from lib.arithmetic.cost_layers import LayerCost, require_positive, combine
 
 # Gates per recurrent cell and elementwise FLOPs per hidden unit per step after the two matvecs
 # (adding the two matvec results for each gate is counted here; bias adds are counted separately).
@@ -33,7 +33,7 @@ def rnn_cell_cost(
     """
     if mode not in RNN_GATES:
         raise ValueError(f"mode must be one of {sorted(RNN_GATES)}, got {mode!r}")
-    _positive(input_size=input_size, hidden_size=hidden_size, batch=batch)
+    require_positive(input_size=input_size, hidden_size=hidden_size, batch=batch)
     g, h = RNN_GATES[mode], hidden_size
     macs = batch * g * h * (input_size + h)
     elementwise = batch * (h * _RNN_CELL_FLOPS[mode] + (2 * g * h if bias else 0))
@@ -65,7 +65,7 @@ def rnn_cost(
     not grow with T while MACs = T·B·G·H·(I_l + H) per layer and direction (I_l = H·dirs above layer 0).
     Output shape is (B, T, dirs·H) (batch_first layout).
     """
-    _positive(seq_len=seq_len, num_layers=num_layers)
+    require_positive(seq_len=seq_len, num_layers=num_layers)
     dirs = 2 if bidirectional else 1
     parts = []
     for layer in range(num_layers):

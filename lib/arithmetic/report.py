@@ -21,9 +21,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from common.suggest import closest
 from lib.arithmetic import cost as C
 from lib.arithmetic.report_layers import LAYERS, ReportError, Shape
-from lib.core.suggest import closest
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class ReportRow:
 
 
 def _did_you_mean(word: str, options: Sequence[str]) -> str:
-    match = closest(word, options)  # the project's one suggestion rule (lib/core/suggest.py)
+    match = closest(word, options)  # the project's one suggestion rule (common/suggest.py)
     return f" (did you mean {match!r}?)" if match else ""
 
 

@@ -2,7 +2,7 @@
 
 A matrix or a solved value typeset by LaTeX (``A = (−0.3 …)``, ``y = −0.84``) keeps the look of a formula,
 and the probe can still read every number in it: the formula is compiled once as Manim ``MathTex`` parts,
-split at the numbers, and each number's part carries its reading (key, index, value). ``scenes.probe``
+split at the numbers, and each number's part carries its reading (key, index, value). ``scenes.engine.probe``
 reads the part's TeX string, i.e. the digits as typeset (ASCII minus, as ``numbers.fixed(..., tex=True)``).
 
     a = formula("A = ", *matrix_pieces(A, key="A", digits=1), color=theme.MAT_A)

@@ -2,7 +2,7 @@
 
 A kit component that writes a number tags the ``Text`` it drew; scene code that writes a number itself
 uses :func:`number` (format, draw and tag in one call) or :func:`tag` (tag a mobject it built). At each
-pause of a test run ``scenes.probe`` walks the visible mobjects and collects the readings together with
+pause of a test run ``scenes.engine.probe`` walks the visible mobjects and collects the readings together with
 the string each tagged mobject *actually* shows (``Text.text`` / ``MathTex.tex_string``, read at the pause,
 not remembered from when it was tagged), so a test compares what the viewer reads with a reference:
 

@@ -17,7 +17,8 @@ from lib.arithmetic.cost_vision import (
     sequence_layers_cost,
     vit_cost,
 )
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.bars import Bars
 from scenes.kit.formula import Num, formula
@@ -25,7 +26,6 @@ from scenes.kit.frame import below, column, fit_width, row
 from scenes.kit.record import tag
 from scenes.layers.params.architectures import PATCH
 from scenes.layers.params.architectures import Params as ArchitecturesParams
-from scenes.registry import register
 
 HOLD = 1.5  # seconds to read a slide before the lecturer moves on
 VISION = ("cnn", "vit")

@@ -20,7 +20,8 @@ from lib.nets.conv_example import (
     weight_grad,
     weight_grad_pixel,
 )
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.anim import fade_in, fade_out
 from scenes.kit.equation import Equation
@@ -30,7 +31,6 @@ from scenes.kit.matrix import Heatmap
 from scenes.kit.record import number
 from scenes.layers._windows import int_grid, whole, window_box
 from scenes.layers.params.conv_backprop import Params as ConvBackpropParams
-from scenes.registry import register
 
 HOLD = 1.0  # seconds to read a slide before the lecturer moves on
 CELL = 0.55  # every grid of the scene at one scale, so shapes compare at a glance

@@ -12,7 +12,8 @@ from manim import DOWN, LEFT, RIGHT, UP, Create, Indicate, Rectangle, VGroup, Wr
 
 from lib.nets.conv import conv2d, conv2d_pixel
 from lib.nets.conv_example import channel_sums, conv_example
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.anim import fade_in, fade_out
 from scenes.kit.formula import Num, formula
@@ -21,7 +22,6 @@ from scenes.kit.matrix import Heatmap
 from scenes.kit.record import number
 from scenes.layers._windows import int_grid, whole, window_box
 from scenes.layers.params.conv_pixel import Params as ConvPixelParams
-from scenes.registry import register
 
 HOLD = 1.0  # seconds to read a slide before the lecturer moves on
 MAX_CELL = 0.5  # the input's cells: as large as the channel rows allow, up to this

@@ -14,7 +14,8 @@ from manim import DOWN, DR, RIGHT, UR, VGroup
 
 from lib.arithmetic.classifier_head import compare_heads
 from lib.nets.deep_mlp import HE_GAIN, deep_mlp_stats, init_weights
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.anim import fade_in, fade_out
 from scenes.kit.frame import SAFE, below, clear_above, column, fit_width, row
@@ -22,7 +23,6 @@ from scenes.kit.plot import Plot, legend, log_bounds, nice_step
 from scenes.kit.record import number
 from scenes.kit.table import NumberTable
 from scenes.layers.params.failures import Params as FailuresParams
-from scenes.registry import register
 
 HOLD = 1.5  # seconds to read a slide before the lecturer moves on
 PLOT_W, PLOT_H = 8.6, 3.7

@@ -10,7 +10,8 @@ from manim import DOWN, RIGHT, Create, Graph, VGroup, Write
 
 from lib.arithmetic.cost_graph import gat_cost, gcn_cost, sage_cost
 from lib.nets.gcn_walkthrough import gcn_walkthrough
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.anim import fade_in, fade_out
 from scenes.kit.equation import Equation
@@ -19,7 +20,6 @@ from scenes.kit.matrix import Heatmap
 from scenes.kit.record import number, tag
 from scenes.kit.table import NumberTable
 from scenes.layers.params.graph import Params as GraphParams
-from scenes.registry import register
 
 HOLD = 1.5  # seconds to read a slide before the lecturer moves on
 RADIUS = 0.3  # a node: room for its number, or for "−0.37" in the spectral view

@@ -7,7 +7,8 @@ from __future__ import annotations
 from manim import DOWN, LEFT, RIGHT, Circle, Create, Line, RoundedRectangle, VGroup, Write
 
 from lib.nets.mlp_example import mlp_example
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.anim import fade_in, fade_out
 from scenes.kit.formula import Num, formula, vector_pieces
@@ -15,7 +16,6 @@ from scenes.kit.frame import SAFE, column, fit, fit_width, row, to_safe
 from scenes.kit.record import number
 from scenes.kit.table import NumberTable
 from scenes.layers.params.mlp import Params as MLPParams
-from scenes.registry import register
 
 HOLD = 1.0  # seconds to read a slide before the lecturer moves on
 RADIUS = 0.34  # a neuron's circle: room for "−0.27" at theme.NUMBER

@@ -8,7 +8,8 @@ import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Create, SurroundingRectangle, VGroup
 
 from lib.nets.norm_example import compare_norms, feature_batch, running_stats
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.anim import fade_in, fade_out
 from scenes.kit.frame import SAFE, column, fit, row, to_safe
@@ -16,7 +17,6 @@ from scenes.kit.matrix import Heatmap
 from scenes.kit.record import tag
 from scenes.kit.table import NumberTable
 from scenes.layers.params.norms import Params as NormsParams
-from scenes.registry import register
 
 HOLD = 1.0  # seconds to read a slide before the lecturer moves on
 CELL, CELL_H = 0.74, 0.4  # one value of the feature map: room for "−3.95" at theme.NUMBER

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from manim import LEFT, FadeIn, FadeOut, MathTex, Mobject, Rectangle, Square, VGroup, Write
 
 from lib.core.window_steps import OutputSizeSteps, output_size_steps, window_taps
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.equation import Equation
 from scenes.kit.formula import Num, formula
@@ -19,7 +20,6 @@ from scenes.kit.frame import below, column, fit_width
 from scenes.kit.record import tag
 from scenes.kit.table import NumberTable
 from scenes.layers.params.output_size import Params as OutputSizeParams
-from scenes.registry import register
 
 HOLD = 1.5  # seconds to read a slide before the lecturer moves on
 CELL = 0.72  # one input cell of the window picture (16 padded cells fit the frame)

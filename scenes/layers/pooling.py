@@ -12,14 +12,14 @@ from manim import DOWN, RIGHT, UP, Create, Mobject, Rectangle, SurroundingRectan
 
 from lib.nets.pool_example import pool_example
 from lib.nets.pooling import avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.anim import fade_in, fade_out
 from scenes.kit.frame import SAFE, column, fit_width, row, to_safe
 from scenes.kit.matrix import Heatmap
 from scenes.layers._windows import int_grid, window_box
 from scenes.layers.params.pooling import Params as PoolingParams
-from scenes.registry import register
 
 HOLD = 1.0  # seconds to read a slide before the lecturer moves on
 MAX_CELL = 0.75  # cells as large as the row of four grids allows, up to this

@@ -13,13 +13,13 @@ from collections.abc import Sequence
 from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, MathTex, Mobject, VGroup, Write
 
 from lib.arithmetic.conv_report import conv_args, conv_report
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.formula import Num, formula
 from scenes.kit.frame import SAFE, below, column, fit_width, grid, row
 from scenes.kit.record import number, tag
 from scenes.layers.params.report import Params as ReportParams
-from scenes.registry import register
 
 HOLD = 1.5  # seconds to read a slide before the lecturer moves on
 FORMULA_SIZE = 40  # TeX size of the formulas (shrunk to the width right of the card when longer)

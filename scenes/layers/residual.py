@@ -10,7 +10,8 @@ import numpy as np
 from manim import DOWN, DR, UP, UR, Create, VGroup, Write
 
 from lib.nets.residual_highway import highway
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.anim import fade_in, fade_out
 from scenes.kit.equation import Equation
@@ -19,7 +20,6 @@ from scenes.kit.frame import SAFE, below, column, fit_width, row, to_safe
 from scenes.kit.plot import Plot, legend, log_bounds, nice_step
 from scenes.kit.table import NumberTable
 from scenes.layers.params.residual import Params as ResidualParams
-from scenes.registry import register
 
 HOLD = 1.5  # seconds to read a slide before the lecturer moves on
 EQ_SIZE = 44  # the stacks' formulas

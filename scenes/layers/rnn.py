@@ -9,7 +9,8 @@ import numpy as np
 from manim import DOWN, LEFT, RIGHT, Create, VGroup, Write
 
 from lib.nets.rnn_gradients import lstm_cell_path, rnn_gradient_run
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.anim import fade_in, fade_out
 from scenes.kit.equation import Equation
@@ -19,7 +20,6 @@ from scenes.kit.matrix import Heatmap
 from scenes.kit.plot import Plot, legend, log_bounds
 from scenes.kit.record import tag
 from scenes.layers.params.rnn import Params as RNNParams
-from scenes.registry import register
 
 HOLD = 1.0  # seconds to read a slide before the lecturer moves on
 FORMULA = 30  # TeX size of the formulas beside the plot

@@ -6,7 +6,8 @@ import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Create, LaggedStart, SurroundingRectangle, VGroup, Write
 
 from lib.mamba.anatomy import BlockAnatomy, mamba_block_anatomy, trace_block
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.anim import fade_in, fade_out
 from scenes.kit.bars import Bars, ShareBar
@@ -17,7 +18,6 @@ from scenes.kit.matrix import PAD_TIGHT, Heatmap
 from scenes.kit.record import number, tag
 from scenes.kit.text import tex, text
 from scenes.mamba.params.block import Params as MambaBlockParams
-from scenes.registry import register
 
 # colour of each group of layers, the same in the diagram, the parameter bar and the FLOPs bars
 GROUP_COLOR = {"projection": theme.FG, "conv": theme.INPUT, "ssm": theme.STATE, "gate": theme.GATE}

@@ -21,7 +21,8 @@ from manim import (
 
 from lib.mamba.ssm import simulate_sinusoids
 from lib.mamba.ssm_examples import ContinuousSystem, hippo_system, oscillatory_system
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.anim import fade_in
 from scenes.kit.equation import Equation
@@ -31,7 +32,6 @@ from scenes.kit.plot import Plot, legend, nice_range
 from scenes.kit.record import tag, tag_located
 from scenes.kit.text import tex
 from scenes.mamba.params.continuous_ssm import Params as ContinuousSSMParams
-from scenes.registry import register
 
 SAMPLES = 241  # time samples of the exact solution (every one an expm of the augmented system)
 PLOT_W = 7.1  # width of the three stacked plots

@@ -7,7 +7,8 @@ from manim import DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, LaggedStart, V
 
 from lib.mamba.ssm import discretize, lti_recurrence, simulate_piecewise_constant
 from lib.mamba.ssm_examples import damped_oscillator
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.equation import Equation
 from scenes.kit.formula import formula, matrix_pieces, vector_pieces
@@ -16,7 +17,6 @@ from scenes.kit.plot import Plot, legend, nice_range, nice_step
 from scenes.kit.record import tag
 from scenes.kit.text import tex
 from scenes.mamba.params.discretization import Params as DiscretizationParams
-from scenes.registry import register
 
 METHODS = ("zoh", "bilinear", "euler")
 SUBSTEPS = 12  # samples of the continuous solution per step Δ

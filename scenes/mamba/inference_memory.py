@@ -7,7 +7,8 @@ from functools import partial
 from manim import DOWN, LEFT, RIGHT, UL, UP, Create, FadeIn, FadeOut, VGroup, Write
 
 from lib.arithmetic.cost import compare_inference_memory, mamba_model_cost, transformer_decoder_cost
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.diagram import Block
 from scenes.kit.frame import SAFE, below, column, fit_width, keep_inside, row, to_safe
@@ -16,7 +17,6 @@ from scenes.kit.record import tag
 from scenes.kit.table import NumberTable
 from scenes.kit.text import tex
 from scenes.mamba.params.inference_memory import Params as InferenceMemoryParams
-from scenes.registry import register
 
 HOLD = 3.0  # seconds to read a slide before the lecturer moves on
 BYTES = partial(numbers.byte_size, digits=1, system="jedec")  # 1 KB = 1024 B, as the lecture writes sizes

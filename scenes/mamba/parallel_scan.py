@@ -20,7 +20,8 @@ from manim import (
 
 from lib.mamba.scan import combine
 from lib.mamba.toy_mamba import channel_scan
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.diagram import Block, tree_points
 from scenes.kit.equation import Equation
@@ -30,7 +31,6 @@ from scenes.kit.matrix import Heatmap
 from scenes.kit.record import number, tag
 from scenes.kit.text import symbol_label, tex
 from scenes.mamba.params.parallel_scan import Params as ParallelScanParams
-from scenes.registry import register
 
 NODE_W, NODE_H = 1.2, 0.66  # a tree node: its (a, b) pair, one number a line
 ROW = 1.15  # vertical distance between tree levels

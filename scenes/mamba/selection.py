@@ -6,7 +6,8 @@ import numpy as np
 from manim import DOWN, LEFT, UP, LaggedStart, Line, ReplacementTransform, SurroundingRectangle, VGroup, Write
 
 from lib.mamba.selection import selection_gates
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.anim import fade_in, fade_out
 from scenes.kit.bars import Bars
@@ -16,7 +17,6 @@ from scenes.kit.matrix import PAD_TIGHT, Heatmap
 from scenes.kit.record import tag
 from scenes.kit.text import symbol_label, tex
 from scenes.mamba.params.selection import Params as SelectionParams
-from scenes.registry import register
 
 MAX_CELL = 0.64  # the largest heatmap cell
 PITCH_MAX = 1.45  # the widest column per token

@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 from manim import DOWN, UP, FadeIn, FadeOut, ReplacementTransform, VGroup, Write
 
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.frame import SAFE, column, row, to_safe
 from scenes.kit.matrix import Heatmap
@@ -15,7 +16,6 @@ from scenes.kit.record import tag
 from scenes.kit.text import symbol_label, tex
 from scenes.kit.tokens import TokenStrip
 from scenes.mamba.params.selective_scan import Params as SelectiveScanParams
-from scenes.registry import register
 
 MAP_SHARE = 0.4  # of the safe height the maps may fill (the rest: title, tokens, formula, note, caption)
 PAD = 0.03  # numbers nearly fill their cells, so the 6 × 6 maps keep a decimal

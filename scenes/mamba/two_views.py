@@ -19,7 +19,8 @@ from manim import (
 
 from lib.mamba.ssm import discretize
 from lib.mamba.ssm_examples import conv_terms, example_input, oscillatory_system, two_views
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.anim import fade_in, fade_out
 from scenes.kit.bars import Bars
@@ -29,7 +30,6 @@ from scenes.kit.matrix import Heatmap
 from scenes.kit.record import number, tag
 from scenes.kit.text import symbol_label, tex
 from scenes.mamba.params.two_views import Params as TwoViewsParams
-from scenes.registry import register
 
 LABEL_W = 2.2  # the widest row label; the time columns start right of it
 CELL_MAX = 1.1  # the widest time column

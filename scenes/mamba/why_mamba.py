@@ -8,7 +8,8 @@ from functools import partial
 from manim import DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, LaggedStart, VGroup, VMobject, Write
 
 from lib.mamba.scaling import cost_scaling, measure_scaling
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.equation import Equation
 from scenes.kit.frame import below, column, fit_width, grid, row, to_safe
@@ -17,7 +18,6 @@ from scenes.kit.record import tag
 from scenes.kit.table import NumberTable
 from scenes.kit.text import symbol_label
 from scenes.mamba.params.why_mamba import Params as WhyMambaParams
-from scenes.registry import register
 
 HOLD = 3.0  # seconds to read a slide before the lecturer moves on
 MAX_LABELLED_DECADES = 6  # a FLOPs axis spanning more decades labels every other one

@@ -8,7 +8,8 @@ import numpy as np
 from manim import DOWN, LEFT, UP, VGroup, Write
 
 from lib.training.decoupled_decay import compare_decay, noisy_gradients
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.anim import fade_in, fade_out
 from scenes.kit.equation import Equation
@@ -16,7 +17,6 @@ from scenes.kit.frame import SAFE, column, fit_width, row, to_safe
 from scenes.kit.plot import Plot, legend, nice_range
 from scenes.kit.record import tag
 from scenes.kit.table import NumberTable
-from scenes.registry import register
 from scenes.training.params.adamw import Params as AdamWParams
 
 HOLD = 1.0  # seconds to read a slide before the lecturer moves on

@@ -9,7 +9,8 @@ from manim import DOWN, UP, Create, FadeOut, SurroundingRectangle, VGroup
 
 from lib.models import generate, induction, next_token
 from lib.training.losses import cross_entropy, cross_entropy_grad
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.anim import fade_in, fade_out
 from scenes.kit.bars import Bars
@@ -17,7 +18,6 @@ from scenes.kit.formula import Num, formula
 from scenes.kit.frame import below, column, fit_width, row
 from scenes.kit.record import tag
 from scenes.kit.tokens import TokenStrip
-from scenes.registry import register
 from scenes.training.params.cross_entropy import Params as CrossEntropyParams
 
 HOLD = 1.5  # seconds to read a slide before the lecturer moves on

@@ -12,7 +12,8 @@ from manim import DOWN, LEFT, RIGHT, Arrow, Create, Dot, VGroup, Write
 from lib.core.contours import contour_segments, grid_values
 from lib.training.conditioning import conditioning, distances, steps_to_tolerance
 from lib.training.objectives import ill_conditioned_quadratic, optimize_2d, quadratic_matrix
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.anim import fade_in, fade_out
 from scenes.kit.equation import Equation
@@ -21,7 +22,6 @@ from scenes.kit.frame import SAFE, column, fit_width, row, to_safe
 from scenes.kit.plot import Plot, legend, log_bounds
 from scenes.kit.record import tag
 from scenes.kit.table import NumberTable
-from scenes.registry import register
 from scenes.training.params.gradient_descent import VIEW
 from scenes.training.params.gradient_descent import Params as GradientDescentParams
 

@@ -11,7 +11,8 @@ from manim import DOWN, LEFT, RIGHT, Rectangle, VGroup
 from lib.training.floats import BF16, FP16, FP32, FloatFormat, bit_fields
 from lib.training.loss_scaling import ScalerConfig, run_loss_scaling
 from lib.training.precision import spiky_gradients, ties, underflow
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.anim import fade_in, fade_out
 from scenes.kit.frame import column, fit_width, row, to_safe
@@ -19,7 +20,6 @@ from scenes.kit.plot import legend
 from scenes.kit.record import tag
 from scenes.kit.table import NumberTable
 from scenes.kit.text import text
-from scenes.registry import register
 from scenes.training.params.mixed_precision import Params as MixedPrecisionParams
 
 HOLD = 1.0  # seconds to read a slide before the lecturer moves on

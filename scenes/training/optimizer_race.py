@@ -13,7 +13,8 @@ from manim import DOWN, LEFT, RIGHT, UP, Create, Dot, VGroup, Write
 from lib.core.contours import contour_segments, grid_values
 from lib.training.conditioning import distances
 from lib.training.objectives import Trajectory2D, optimize_2d, rosenbrock
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.anim import fade_in, fade_out
 from scenes.kit.equation import Equation
@@ -21,7 +22,6 @@ from scenes.kit.frame import SAFE, column, fit_width, row, to_safe
 from scenes.kit.plot import Plot, legend, log_bounds
 from scenes.kit.record import tag
 from scenes.kit.table import NumberTable
-from scenes.registry import register
 from scenes.training.params.optimizer_race import ADAM_BETAS, LION_BETAS, RACERS, VIEW
 from scenes.training.params.optimizer_race import Params as OptimizerRaceParams
 

@@ -13,12 +13,12 @@ from manim import DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, Rectangle, VGr
 from lib.models.run_configs import OVERFIT_RUNS, VARIANTS
 from lib.models.store import load_arrays
 from lib.training.early_stopping import early_stopping, final_gap
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.frame import SAFE, below, column, fit_width, row, to_safe
 from scenes.kit.plot import Plot, legend, nice_range
 from scenes.kit.table import NumberTable
-from scenes.registry import register
 from scenes.training.params.overfitting import Params as OverfittingParams
 
 HOLD = 2.0  # seconds to read a slide before the lecturer moves on

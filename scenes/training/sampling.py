@@ -10,7 +10,8 @@ from manim import DOWN, LEFT, Create, SurroundingRectangle, VGroup
 from lib.core.softmax import softmax
 from lib.models import generate, induction, next_token, sampling
 from lib.training import truncation
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.anim import fade_in, fade_out
 from scenes.kit.bars import Bars
@@ -18,7 +19,6 @@ from scenes.kit.frame import below, column, fit_width, row
 from scenes.kit.record import number, tag
 from scenes.kit.table import NumberTable
 from scenes.kit.tokens import TokenStrip
-from scenes.registry import register
 from scenes.training.params.sampling import Params as SamplingParams
 
 HOLD = 1.5  # seconds to read a slide before the lecturer moves on

@@ -16,13 +16,13 @@ from manim import DOWN, LEFT, RIGHT, UP, UR, Create, FadeIn, FadeOut, Surroundin
 
 from lib.models.run_configs import SCHEDULE_RUNS, SCHEDULES
 from lib.models.store import load_arrays
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.equation import Equation
 from scenes.kit.frame import below, column, fit_width, row, to_safe
 from scenes.kit.plot import Plot, legend, log_bounds, nice_range
 from scenes.kit.table import NumberTable
-from scenes.registry import register
 from scenes.training.params.schedules import Params as SchedulesParams
 
 HOLD = 2.0  # seconds to read a slide before the lecturer moves on

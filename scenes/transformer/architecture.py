@@ -8,7 +8,8 @@ from manim import DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, Indicate, Line
 
 from lib.arithmetic.cost_encoder_decoder import encoder_decoder_cost, params_by_group
 from lib.arithmetic.cost_models import transformer_decoder_cost
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.anim import fade_in
 from scenes.kit.bars import Bars
@@ -16,7 +17,6 @@ from scenes.kit.diagram import Block, arrow
 from scenes.kit.frame import SAFE, below, column, fit_width, row, to_safe
 from scenes.kit.record import number, tag
 from scenes.kit.table import NumberTable
-from scenes.registry import register
 from scenes.transformer.params.architecture import Params as ArchitectureParams
 
 GPT_NAME = "GPT-2"  # said as a field: a template holds no digits

@@ -28,7 +28,8 @@ from lib.transformer.attention_walkthrough import (
     softmax_by_hand,
     temperature_sweep,
 )
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.anim import fade_in, fade_out
 from scenes.kit.bars import Bars
@@ -38,7 +39,6 @@ from scenes.kit.frame import SAFE, column, fit, fit_width, row, to_safe
 from scenes.kit.matrix import Heatmap
 from scenes.kit.record import number, tag
 from scenes.kit.text import tex
-from scenes.registry import register
 from scenes.transformer.params.attention import D_K
 from scenes.transformer.params.attention import Params as AttentionParams
 

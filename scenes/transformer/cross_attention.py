@@ -7,7 +7,8 @@ import numpy as np
 from manim import Create, SurroundingRectangle, VGroup
 
 from lib.models import alignment, translation
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.anim import fade_in, fade_out
 from scenes.kit.frame import SAFE, below, column, fit_width, row
@@ -15,7 +16,6 @@ from scenes.kit.matrix import Heatmap
 from scenes.kit.record import tag
 from scenes.kit.text import tex
 from scenes.kit.tokens import TokenStrip
-from scenes.registry import register
 from scenes.transformer.params.cross_attention import Params as CrossAttentionParams
 
 HOLD = 2.5  # seconds to read a slide before the lecturer moves on

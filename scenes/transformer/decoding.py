@@ -7,7 +7,8 @@ import numpy as np
 from manim import DOWN, LEFT, RIGHT, Create, FadeOut, Line, Rectangle, ReplacementTransform, VGroup
 
 from lib.models import generate, induction
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.anim import fade_in, fade_out
 from scenes.kit.bars import Bars
@@ -15,7 +16,6 @@ from scenes.kit.frame import below, column, fit_width, row, to_safe
 from scenes.kit.matrix import PAD_TIGHT, Heatmap
 from scenes.kit.record import number, tag
 from scenes.kit.tokens import TokenStrip
-from scenes.registry import register
 from scenes.transformer.params.decoding import Params as DecodingParams
 
 HOLD = 2.5  # seconds to read a slide before the lecturer moves on

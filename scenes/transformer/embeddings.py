@@ -11,7 +11,8 @@ from lib.models.configs import INDUCTION_MODEL
 from lib.models.store import load_weights
 from lib.transformer.embedding import embed_with_sinusoids, sinusoidal_wavelengths
 from lib.transformer.positions import sinusoidal_encoding
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.anim import fade_in, fade_out
 from scenes.kit.equation import Equation
@@ -20,7 +21,6 @@ from scenes.kit.matrix import PAD_TIGHT, Heatmap
 from scenes.kit.plot import Plot, log_bounds
 from scenes.kit.record import tag_located
 from scenes.kit.tokens import TokenStrip
-from scenes.registry import register
 from scenes.transformer.params.embeddings import Params as EmbeddingsParams
 
 PE_HEIGHT = 4.1  # room for the PE heatmap under its formula

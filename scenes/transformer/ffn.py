@@ -13,7 +13,8 @@ from functools import partial
 from manim import Create, FadeIn, FadeOut, VGroup
 
 from lib.transformer.ffn_view import activation_curves, compare_ffns
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.anim import fade_in
 from scenes.kit.equation import Equation
@@ -22,7 +23,6 @@ from scenes.kit.matrix import PAD_TIGHT, Heatmap
 from scenes.kit.plot import Plot, legend
 from scenes.kit.record import number, tag
 from scenes.kit.table import NumberTable
-from scenes.registry import register
 from scenes.transformer.params.ffn import Params as FFNParams
 
 HOLD = 2.0  # seconds to read a slide before the lecturer moves on

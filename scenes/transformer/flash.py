@@ -8,7 +8,8 @@ from manim import LaggedStart, SurroundingRectangle, VGroup, Write
 
 from lib.transformer.flash_example import flash_example
 from lib.transformer.flash_io import compare_io
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.anim import fade_in, fade_out
 from scenes.kit.equation import Equation
@@ -17,7 +18,6 @@ from scenes.kit.matrix import PAD_TIGHT, Heatmap
 from scenes.kit.record import tag
 from scenes.kit.table import NumberTable
 from scenes.kit.text import symbol_label
-from scenes.registry import register
 from scenes.transformer.params.flash import Params as FlashParams
 
 HOLD = 2.5  # seconds to read a slide before the lecturer moves on

@@ -15,7 +15,8 @@ from lib.transformer.layers import (
     init_decoder_layer_weights,
     init_encoder_layer_weights,
 )
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.anim import fade_in, fade_out
 from scenes.kit.diagram import LINK, Block, arrow, elbow
@@ -23,7 +24,6 @@ from scenes.kit.frame import below, column, fit_width, row
 from scenes.kit.matrix import Heatmap, column_heatmap
 from scenes.kit.record import tag
 from scenes.kit.text import text
-from scenes.registry import register
 from scenes.transformer.params.layers import Params as LayersParams
 
 HOLD = 2.0  # seconds to read a slide before the lecturer moves on

@@ -20,7 +20,8 @@ from manim import (
 
 from lib.arithmetic.cost_models import attention_cost
 from lib.models import generate, induction
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.anim import fade_in, fade_out
 from scenes.kit.diagram import LINK, Block, connect
@@ -29,7 +30,6 @@ from scenes.kit.frame import column, fit_width, row, to_safe
 from scenes.kit.matrix import Heatmap
 from scenes.kit.record import number, tag
 from scenes.kit.text import tex
-from scenes.registry import register
 from scenes.transformer.params.multi_head import Params as MultiHeadParams
 
 HOLD = 1.5  # seconds to read a slide before the lecturer moves on

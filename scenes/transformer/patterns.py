@@ -15,7 +15,8 @@ from lib.models import generate, heads, induction, tasks, translation
 from lib.transformer.attention import causal_mask, sliding_window_mask
 from lib.transformer.pattern_cost import KINDS, pattern_cost
 from lib.transformer.patterns import global_pattern
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.anim import fade_in, fade_out
 from scenes.kit.frame import SAFE, below, column, fit_width, row, to_safe
@@ -23,7 +24,6 @@ from scenes.kit.matrix import PAD_TIGHT, Heatmap
 from scenes.kit.plot import legend
 from scenes.kit.record import tag, tag_located
 from scenes.kit.table import NumberTable
-from scenes.registry import register
 from scenes.transformer.params.patterns import Params as PatternsParams
 
 HOLD = 2.5  # seconds to read a slide before the lecturer moves on

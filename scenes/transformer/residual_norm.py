@@ -14,7 +14,8 @@ from manim import DOWN, DR, LEFT, RIGHT, UP, UR, Create, LaggedStart, VGroup, Wr
 
 from lib.nets.depth_gradients import depth_gradients, init_stack
 from lib.nets.norms import layer_norm, rms_norm
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.anim import fade_in, fade_out
 from scenes.kit.diagram import LINK, Block, GateNode, arrow, elbow
@@ -24,7 +25,6 @@ from scenes.kit.frame import below, column, fit_width, row, to_safe
 from scenes.kit.matrix import Heatmap
 from scenes.kit.plot import Plot, legend, log_bounds, nice_step
 from scenes.kit.text import tex
-from scenes.registry import register
 from scenes.transformer.params.residual_norm import Params as ResidualNormParams
 
 HOLD = 2.0  # seconds to read a slide before the lecturer moves on

@@ -23,7 +23,8 @@ from manim import (
 
 from lib.transformer.positions import alibi_slopes, rope_tables
 from lib.transformer.rope_view import alibi_causal_bias, query_key, rope_angles, rope_score
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.anim import fade_in
 from scenes.kit.equation import Equation
@@ -32,7 +33,6 @@ from scenes.kit.matrix import Heatmap
 from scenes.kit.plot import Plot
 from scenes.kit.record import tag, tag_located
 from scenes.kit.table import NumberTable
-from scenes.registry import register
 from scenes.transformer.params.rope import Params as RopeParams
 
 HOLD = 2.0  # seconds to read a slide before the lecturer moves on

@@ -8,7 +8,8 @@ from functools import partial
 from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Rectangle, SurroundingRectangle, VGroup
 
 from lib.arithmetic.cost_serving import serving_cost
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.anim import fade_in
 from scenes.kit.bars import Bars
@@ -16,7 +17,6 @@ from scenes.kit.diagram import Block
 from scenes.kit.frame import SAFE, below, fit_width, row, to_safe
 from scenes.kit.record import tag
 from scenes.kit.table import NumberTable
-from scenes.registry import register
 from scenes.transformer.params.serving import Params as ServingParams
 
 HOLD = 2.5  # seconds to read a slide before the lecturer moves on

@@ -8,14 +8,14 @@ from manim import DOWN, UP, Brace, Create, FadeOut, LaggedStart, VGroup
 
 from lib.transformer.bpe import N_BYTES, EncodeStep
 from lib.transformer.corpus import Tokenized, bundled_tokenizer, load_corpus, tokenize
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 from scenes.kit import numbers, theme
 from scenes.kit.anim import fade_in, fade_out
 from scenes.kit.frame import SAFE, below, column, fit_width, row
 from scenes.kit.record import number, tag
 from scenes.kit.table import NumberTable
 from scenes.kit.tokens import TokenStrip
-from scenes.registry import register
 from scenes.transformer.params.tokenization import Params as TokenizationParams
 
 SPACE = "␣"  # a space inside a token, made visible

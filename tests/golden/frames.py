@@ -12,7 +12,7 @@ measured on the kit gallery at 854 × 480 (one scene unit = 60 px):
   409,920 pixels, is 20 pixels).
 
 Not caught: a swap between two nearly equal colours (no channel apart by more than 48). What a number
-*says* is the probe's job (``scenes.probe``), what it *looks like* is this one's.
+*says* is the probe's job (``scenes.engine.probe``), what it *looks like* is this one's.
 
 The golden files are ``<folder>/<name>.png`` (RGB). ``pytest --update-golden`` (``make golden``) rewrites
 the ones that are missing or no longer match and deletes those the scene no longer makes; without it a

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from common.fsutil import clone_or_copy, folder_lock, publish_dir, sweep_temporaries, write_text_atomic
 from pipeline.cli import main
-from pipeline.fsutil import clone_or_copy, folder_lock, publish_dir, sweep_temporaries, write_text_atomic
-from pipeline.storyboard import MAX_ENTRIES, StoryboardError, folder_name, parse_storyboard
-from pipeline.worker import _copy_svgs, svg_ok
-from pipeline.yamlsource import MAX_BYTES, MAX_DEPTH, MAX_VALUES
+from pipeline.execution.worker import copy_svgs, svg_ok
+from pipeline.inputs.storyboard import MAX_ENTRIES, StoryboardError, folder_name, parse_storyboard
+from pipeline.inputs.yamlsource import MAX_BYTES, MAX_DEPTH, MAX_VALUES
 
 ROOT = Path(__file__).resolve().parents[2]
 PLUGIN = "plugins: [tests.pipeline.fixture_scenes]\n"
@@ -32,7 +32,7 @@ def test_shared_svgs_reach_a_worker_as_copies_so_rewriting_one_in_place_spares_t
     shared, private = tmp_path / "texts", tmp_path / "tmp" / "media" / "texts"
     shared.mkdir()
     (shared / "a.svg").write_text(SVG)
-    _copy_svgs(shared, private, drop_broken=True)
+    copy_svgs(shared, private, drop_broken=True)
     assert (private / "a.svg").read_text() == SVG
     assert os.stat(private / "a.svg").st_ino != os.stat(shared / "a.svg").st_ino
     # what Manim does to an existing file: open it for writing (truncate) and write again
@@ -45,7 +45,7 @@ def test_a_worker_publishes_copies_and_the_cache_keeps_no_inode_of_its_private_f
     shared, private = tmp_path / "texts", tmp_path / "private"
     private.mkdir()
     (private / "b.svg").write_text(SVG)
-    _copy_svgs(private, shared)
+    copy_svgs(private, shared)
     assert (shared / "b.svg").read_text() == SVG
     assert os.stat(shared / "b.svg").st_ino != os.stat(private / "b.svg").st_ino
     (private / "b.svg").write_text("")  # the private folder is rewritten or removed: the cache is not
@@ -59,12 +59,12 @@ def test_a_broken_svg_in_the_shared_cache_is_never_trusted_and_is_replaced(tmp_p
     shared.mkdir()
     (shared / "c.svg").write_text(broken)  # what a killed or racing writer once left
     assert not svg_ok(shared / "c.svg")
-    _copy_svgs(shared, private, drop_broken=True)
+    copy_svgs(shared, private, drop_broken=True)
     assert not (private / "c.svg").exists()  # Manim compiles it afresh instead of reading a broken one
     assert not (shared / "c.svg").exists()
     (shared / "c.svg").write_text(broken)
     (private / "c.svg").write_text(SVG)  # ... and the worker's sound copy replaces the broken one
-    _copy_svgs(private, shared)
+    copy_svgs(private, shared)
     assert (shared / "c.svg").read_text() == SVG
 
 
@@ -72,7 +72,7 @@ def test_a_broken_private_svg_is_not_published(tmp_path):
     shared, private = tmp_path / "texts", tmp_path / "private"
     private.mkdir()
     (private / "d.svg").write_text("")
-    _copy_svgs(private, shared)
+    copy_svgs(private, shared)
     assert not (shared / "d.svg").exists()
 
 

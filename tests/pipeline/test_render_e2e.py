@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from pipeline.media import frame_count, probe
+from pipeline.publishing.media import frame_count, probe
 from tests.pipeline.cli_run import render
 
 pytestmark = pytest.mark.render
@@ -234,10 +234,10 @@ def test_a_failing_ffmpeg_ends_with_one_line_and_a_report(tmp_path, one_clip):
 def test_a_failing_slide_export_ends_with_one_line_and_a_report(tmp_path, one_clip, monkeypatch):
     from rich.console import Console
 
-    import pipeline.slides
-    from pipeline.plan import Settings
+    import pipeline.publishing.slides
+    from pipeline.inputs.storyboard import parse_storyboard
+    from pipeline.planning.plan import Settings
     from pipeline.run import RunOptions, run_storyboard
-    from pipeline.storyboard import parse_storyboard
 
     board, _ = one_clip
     real_run = subprocess.run
@@ -247,7 +247,7 @@ def test_a_failing_slide_export_ends_with_one_line_and_a_report(tmp_path, one_cl
             return subprocess.CompletedProcess(cmd, 1, "", "convert: no space left on device")
         return real_run(cmd, **kw)
 
-    monkeypatch.setattr(pipeline.slides.subprocess, "run", refuse)
+    monkeypatch.setattr(pipeline.publishing.slides.subprocess, "run", refuse)
     out = tmp_path / "out"
     settings = Settings(out, out / ".cache" / "clips", tmp_path / "slides", "low", "en")
     console_file = tmp_path / "console.txt"

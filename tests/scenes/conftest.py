@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from scenes.discovery import discover
-from scenes.layout import layout_problems
+from scenes.engine.discovery import discover
+from scenes.engine.layout import layout_problems
 
 REGISTRY = discover()
 _RUNS: dict[tuple, tuple] = {}
@@ -23,7 +23,7 @@ def media_dir(tmp_path_factory) -> str:
 def fast_run(media_dir):
     """fast_run(scene_id, params: dict | None, locale) -> (scene, [LayoutProblem]).
 
-    ``scene.pictures`` holds what was on screen at each pause (``scenes.probe.Picture``, in order):
+    ``scene.pictures`` holds what was on screen at each pause (``scenes.engine.probe.Picture``, in order):
     ``scene.pictures[2].array("y_conv")`` are the strings drawn under that key; ``Picture.merge(
     scene.pictures)`` is every pause at once (the last reading of each element wins)."""
 

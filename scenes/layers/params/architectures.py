@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from scenes.registry import SceneParams
+from scenes.engine.registry import SceneParams
 
 PATCH = 16  # ViT-Tiny's patch size
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from lib.core.shapes import conv_output_size
-from scenes.registry import SceneParams
+from scenes.engine.registry import SceneParams
 
 MAX_ROWS = 12  # channels × size: the channel rows must fit the frame's height with readable cells
 

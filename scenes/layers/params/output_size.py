@@ -10,7 +10,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from lib.core.window_steps import output_size_steps
-from scenes.registry import SceneParams
+from scenes.engine.registry import SceneParams
 
 Config = tuple[int, int, int, int, int]  # W, K, S, P, D
 MAX_DRAWN = 16  # padded cells the window picture can show across the frame

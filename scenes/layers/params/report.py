@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from lib.arithmetic.conv_report import conv_args, conv_report
-from scenes.registry import SceneParams
+from scenes.engine.registry import SceneParams
 
 
 class Params(SceneParams):

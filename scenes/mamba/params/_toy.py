@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field, field_validator, model_validator
 
 from lib.models.configs import COPY_MODEL
-from scenes.registry import SceneParams
+from scenes.engine.registry import SceneParams
 
 if TYPE_CHECKING:  # the model is built in model(): validating a storyboard does not import NumPy
     from lib.mamba.toy_mamba import ToySelectiveSSM

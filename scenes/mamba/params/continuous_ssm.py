@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from scenes.registry import SceneParams
+from scenes.engine.registry import SceneParams
 
 Amplitude = Annotated[float, Field(ge=-2.0, le=2.0)]
 Frequency = Annotated[float, Field(gt=0.0, le=6.0)]

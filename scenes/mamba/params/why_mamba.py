@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from scenes.registry import SceneParams
+from scenes.engine.registry import SceneParams
 
 MIN_LEN = 256  # shortest length of the cost curves
 TIME_MIN_LEN = 128  # shortest measured length

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from scenes.registry import SceneParams
+from scenes.engine.registry import SceneParams
 
 VIEW = ((-5.0, 5.0), (-3.0, 3.0))  # the plotted window of θ = (x, y): every start must lie inside it
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from scenes.registry import SceneParams
+from scenes.engine.registry import SceneParams
 
 VIEW = ((-1.5, 1.5), (-0.5, 1.5))  # the plotted window of θ = (x, y); the minimum (1, 1) lies inside
 RACERS = ("sgd", "momentum", "adam", "adamw", "lion")  # the order of the legend and the table

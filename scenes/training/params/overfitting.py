@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from scenes.registry import SceneParams
+from scenes.engine.registry import SceneParams
 
 
 class Params(SceneParams):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from lib.models import induction
-from scenes.registry import SceneParams
+from scenes.engine.registry import SceneParams
 
 MAX_POSITIONS = 24  # the induction model's learned positions
 

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from lib.models.run_configs import SCHEDULES
-from scenes.registry import SceneParams
+from scenes.engine.registry import SceneParams
 
 Schedule = Literal["constant", "warmup_cosine", "step", "exponential"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from scenes.registry import SceneParams
+from scenes.engine.registry import SceneParams
 
 D_K = 3  # the head width: three components, so the geometry beat draws q and k as they are
 

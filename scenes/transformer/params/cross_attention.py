@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from scenes.registry import SceneParams
+from scenes.engine.registry import SceneParams
 
 HELD_OUT = 500  # lib.models.alignment.HELD_OUT: dates the translation model never trained on
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from lib.models import induction
-from scenes.registry import SceneParams
+from scenes.engine.registry import SceneParams
 
 MAX_PROMPT = 12  # the masked score matrix is prompt × prompt cells with a number in each
 

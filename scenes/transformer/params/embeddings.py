@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 
 from lib.models.tasks import InductionConfig
-from scenes.registry import SceneParams
+from scenes.engine.registry import SceneParams
 
 VOCAB = InductionConfig().vocab  # the trained induction model's token ids 0 … VOCAB − 1
 

@@ -7,7 +7,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from scenes.registry import SceneParams
+from scenes.engine.registry import SceneParams
 
 
 class Params(SceneParams):

@@ -6,7 +6,7 @@ from pydantic import Field, model_validator
 
 from lib.models.alignment import HELD_OUT
 from lib.models.tasks import InductionConfig
-from scenes.registry import SceneParams
+from scenes.engine.registry import SceneParams
 
 _INDUCTION = InductionConfig()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
-from scenes.registry import SceneParams
+from scenes.engine.registry import SceneParams
 
 
 class Params(SceneParams):

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from scenes.registry import SceneParams
+from scenes.engine.registry import SceneParams
 
 
 class Params(SceneParams):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
-from scenes.registry import SceneParams
+from scenes.engine.registry import SceneParams
 
 MAX_BYTES_EN = 24  # the byte strip must stay readable across the frame
 MAX_BYTES_ZH = 18  # six CJK characters

@@ -11,7 +11,7 @@ import pytest
 
 from lib.models.configs import TASKS
 from lib.models.store import WEIGHTS_DIR, load_weights, read_manifest, read_npz, write_npz
-from pipeline.cache import source_closure
+from pipeline.planning.cache import source_closure
 
 
 def test_manifest_sha256_matches_every_committed_file():

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from manim import MathTex, Text
 
+from scenes.engine.probe import picture
 from scenes.kit import numbers as n
 from scenes.kit import theme
 from scenes.kit.diagram import Block
@@ -21,7 +22,6 @@ from scenes.kit.matrix import Heatmap
 from scenes.kit.plot import Plot, log_bounds, nice_step, nice_ticks
 from scenes.kit.table import NumberTable
 from scenes.kit.text import symbol_label, text
-from scenes.probe import picture
 
 GB = 1 << 30
 

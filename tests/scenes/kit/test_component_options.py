@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 from manim import DOWN, UP, FadeOut
 
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import SceneParams
+from scenes.engine.runner import run_fast
 from scenes.kit import numbers, theme
 from scenes.kit.anim import fade_in
 from scenes.kit.bars import Bars, ShareBar
 from scenes.kit.matrix import Heatmap
-from scenes.layout import run_fast
-from scenes.registry import SceneParams
 
 
 def test_heatmap_chip_cells_keep_their_pitch():

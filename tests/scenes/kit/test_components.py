@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 from manim import DOWN, LEFT, UP, FadeOut, ManimColor, Square, config
 
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import SceneParams
+from scenes.engine.runner import run_fast
 from scenes.kit import theme
 from scenes.kit.bars import Bars, ShareBar
 from scenes.kit.equation import Equation, UnknownTerm
@@ -14,8 +16,6 @@ from scenes.kit.frame import SAFE, fit, fit_width, grid, keep_inside, safe_area,
 from scenes.kit.matrix import Heatmap
 from scenes.kit.plot import Plot
 from scenes.kit.tokens import TokenStrip
-from scenes.layout import run_fast
-from scenes.registry import SceneParams
 
 
 # --- frame -------------------------------------------------------------------------------------------

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from manim import FadeOut, MathTex
 
-from scenes.base import LectureScene
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import SceneParams
+from scenes.engine.runner import run_fast
 from scenes.kit.formula import Num, formula, matrix_pieces, vector_pieces
-from scenes.layout import run_fast
-from scenes.registry import SceneParams
 
 A = np.array([[-0.25, 0.0], [1.04, -0.3]])
 

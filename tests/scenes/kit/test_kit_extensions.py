@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from manim import DashedVMobject, ManimColor, interpolate_color
 
+from scenes.engine.probe import picture
 from scenes.kit import numbers, theme
 from scenes.kit.diagram import Block, tree_points
 from scenes.kit.plot import Plot, nice_range
 from scenes.kit.record import number
-from scenes.probe import picture
 
 M = "\u2212"
 

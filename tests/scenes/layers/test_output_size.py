@@ -9,9 +9,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from scenes.engine.probe import Picture
 from scenes.kit import numbers
 from scenes.layers.output_size import OutputSize
-from scenes.probe import Picture
 
 SETS = [None, *OutputSize.EXAMPLES]
 TABLE, WORKED, WINDOWS = range(3)  # the pauses

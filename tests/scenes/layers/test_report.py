@@ -12,9 +12,9 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
+from scenes.engine.probe import Picture
 from scenes.kit import numbers
 from scenes.layers.report import Report
-from scenes.probe import Picture
 
 SETS = [None, *Report.EXAMPLES]
 LOCALES = ["en", "zh"]

@@ -16,9 +16,9 @@ import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
 from lib.mamba.block import init_mamba_params
+from scenes.engine.probe import Picture
 from scenes.kit import numbers
 from scenes.mamba.block import MambaBlock
-from scenes.probe import Picture
 from tests.lib.mamba.torch_mamba import TorchMamba, load_params, selective_scan_ref
 
 CASES = [None, *MambaBlock.EXAMPLES]

@@ -15,9 +15,9 @@ import math
 import numpy as np
 import pytest
 
+from scenes.engine.probe import Picture
 from scenes.kit import numbers
 from scenes.mamba.why_mamba import WhyMamba
-from scenes.probe import Picture
 
 SETS = [None, *WhyMamba.EXAMPLES]
 LOCALES = ["en", "zh"]

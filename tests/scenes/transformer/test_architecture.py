@@ -16,8 +16,8 @@ import pytest
 import torch
 from torch import nn
 
+from scenes.engine.probe import Picture
 from scenes.kit import numbers
-from scenes.probe import Picture
 from scenes.transformer.architecture import Architecture
 
 SETS = [None, *Architecture.EXAMPLES]

@@ -15,8 +15,8 @@ import torch.nn.functional as F
 
 from lib.models import induction
 from lib.models.torch_models import causal_block
+from scenes.engine.probe import Picture
 from scenes.kit import numbers
-from scenes.probe import Picture
 from scenes.transformer.decoding import Decoding
 from tests.lib.models.torch_ref import induction_model, mha_weights
 

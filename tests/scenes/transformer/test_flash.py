@@ -14,8 +14,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from scenes.engine.probe import Picture
 from scenes.kit import numbers
-from scenes.probe import Picture
 from scenes.transformer.flash import Flash
 
 SETS = [None, *Flash.EXAMPLES]

@@ -20,8 +20,8 @@ from lib.transformer.layers import (
     init_decoder_layer_weights,
     init_encoder_layer_weights,
 )
+from scenes.engine.probe import Picture
 from scenes.kit import numbers
-from scenes.probe import Picture
 from scenes.transformer.layers import Layers
 
 SETS = [None, *Layers.EXAMPLES]

@@ -1,6 +1,6 @@
 """A params module whose scene module t/ghost.py does not exist."""
 
-from scenes.registry import SceneParams
+from scenes.engine.registry import SceneParams
 
 
 class Params(SceneParams):

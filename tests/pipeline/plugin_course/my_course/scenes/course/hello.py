@@ -5,8 +5,8 @@ from __future__ import annotations
 from manim import Circle, Create, VGroup
 
 from my_course.scenes.course.params.hello import Params as HelloParams
-from scenes.base import LectureScene
-from scenes.registry import register
+from scenes.engine.base import LectureScene
+from scenes.engine.registry import register
 
 
 @register("course.hello")

@@ -1,0 +1,108 @@
+"""What a worker gets and what it gives back: a :class:`Job` in, a :class:`ClipMeta` out.
+
+Both are small values that cross a process boundary as JSON. This module is part of every clip's cache
+key (the worker imports it), so it holds only what shapes a render: the job and the clip
+metadata — nothing that merely orchestrates or reports.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from pipeline.inputs.quality import Quality
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything one worker process needs to render one storyboard entry."""
+
+    index: int
+    scene_id: str
+    module: str  # the scene module (imported by the worker; it registers the scene class)
+    params: dict[str, Any]
+    quality: Quality
+    locale: str
+    chapter: str
+    key: str  # cache key
+    name: str  # unique per entry: names the clip and the slides (e.g. "e03_mamba_discretization")
+    cache_dir: str
+    log_path: str
+    import_path: tuple[str, ...] = ()  # folders appended to sys.path first (a storyboard's plugins)
+    # the voice ({"kind": "espeak" | "piper" | "recorded" | "none", "path": …} plus its identity) and the
+    # storyboard's narration overrides ({"off": bool, "replace": {beat: text}, "append": {beat: text}})
+    voice: dict[str, Any] = field(default_factory=dict)
+    narration: dict[str, Any] = field(default_factory=dict)
+    # a chunk of a chunked entry: (first, end) of its range of Manim animations, end -1 to the scene's end
+    chunk: tuple[int, ...] = ()
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Job:
+        data = json.loads(text)
+        return cls(
+            **{
+                **data,
+                "import_path": tuple(data.get("import_path", ())),
+                "chunk": tuple(data.get("chunk", ())),
+            }
+        )
+
+    @property
+    def entry_dir(self) -> Path:
+        return Path(self.cache_dir) / self.key
+
+
+class FrameRecord(BaseModel):
+    """One saved pause frame of a clip."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    file: str  # relative to the cache entry, e.g. "frames/03.png"
+    kind: Literal["slide", "end"]
+    time: float  # seconds into the clip
+
+
+class BeatMeta(BaseModel):
+    """One beat of a clip as it played (``scenes.engine.narration.BeatRecord`` without the audio file)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    slide: int
+    start: float  # seconds into the clip
+    end: float
+    text: str  # what was said ("" for a silent beat)
+    speech: float  # seconds of speech from ``start``
+
+
+class ClipMeta(BaseModel):
+    """A rendered entry's metadata: written last into its cache entry (``meta.json``), so its presence
+    means the entry is complete. Read back on every cached run."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: str
+    scene: str
+    params: dict[str, Any]
+    quality: Quality
+    locale: str
+    name: str
+    duration: float  # seconds of video
+    resolution: tuple[int, int]
+    fps: float
+    animations: int
+    slides: int  # next_slide() pauses
+    frames: tuple[FrameRecord, ...]
+    shown: dict[str, Any]  # the values the scene drew (scene.shown), for tests and review
+    beats: tuple[BeatMeta, ...] = ()
+    voice: str = "none"  # the voice kind; every clip of a narrated video carries an audio track
+    missing_recordings: tuple[str, ...] = ()  # recorded voice: beat ids with no file (silence instead)
+    render_seconds: float
+    peak_rss_mb: float

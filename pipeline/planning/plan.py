@@ -1,0 +1,149 @@
+"""Storyboard → plan: one job per entry, each with its cache key and whether the cache already has it.
+
+A pure function of the storyboard, the settings and the cache's contents; made once per run.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeline.inputs.plugins import source_roots
+from pipeline.inputs.quality import QUALITIES, Quality
+from pipeline.inputs.storyboard import Storyboard
+from pipeline.planning.cache import ClipCache
+from pipeline.planning.jobs import ClipMeta, Job
+from pipeline.voice.spec import VoiceSpec, identity, parse
+from scenes.engine.narration import Overrides
+
+DEFAULT_VOICE = "espeak"
+
+
+@dataclass(frozen=True)
+class Settings:
+    output_dir: Path
+    cache_dir: Path
+    slides_dir: Path
+    quality: Quality
+    locale: str
+    timeout: float | None = None  # a worker still running after this many seconds is stopped
+    voice: str | None = None  # --voice: overrides the storyboard's ``voice:`` (default espeak)
+
+    @property
+    def worker_timeout(self) -> float:
+        """``timeout``, or the default for this quality."""
+        return self.timeout if self.timeout is not None else QUALITIES[self.quality].timeout
+
+
+@dataclass(frozen=True)
+class PlannedEntry:
+    job: Job
+    cached: ClipMeta | None  # the cache entry's metadata when it exists (and the cache is used)
+    selected: bool = True  # rendered by this run if not cached (``--only`` deselects the others)
+    chunks: int = 1  # the storyboard's ``chunks:``: rendered as that many animation ranges
+
+    @property
+    def status(self) -> str:
+        return "cached" if self.cached is not None else "render"
+
+
+@dataclass(frozen=True)
+class Plan:
+    board: Storyboard
+    settings: Settings
+    entries: tuple[PlannedEntry, ...]  # every entry of the storyboard, in order
+    cache: ClipCache
+
+    @property
+    def selected(self) -> list[PlannedEntry]:
+        return [p for p in self.entries if p.selected]
+
+    @property
+    def todo(self) -> list[Job]:
+        """The jobs to render: selected and not cached."""
+        return [p.job for p in self.entries if p.selected and p.cached is None]
+
+
+def entry_name(index: int, scene_id: str) -> str:
+    return f"e{index + 1:02d}_" + re.sub(r"[^a-z0-9]+", "_", scene_id.lower()).strip("_")
+
+
+def make_plan(
+    board: Storyboard, settings: Settings, only: set[int] | None = None, use_cache: bool = True
+) -> Plan:
+    """The jobs for every entry of ``board``; those outside ``only`` (0-based indices) are not selected.
+
+    ``use_cache=False`` (``--no-cache``) ignores the cache for the selected entries only: the others are
+    still looked up, since the video needs them all.
+    """
+    voice = voice_of(board, settings)
+    voice_id = {"kind": voice.kind, "path": voice.path, **identity(voice, settings.locale)}
+    cache = ClipCache(settings.cache_dir, source_roots(board.plugins))
+    logs = settings.output_dir / board.name / "logs"
+    import_path = (str(board.path.parent.resolve()),) if board.plugins else ()
+    entries = []
+    for e in board.entries:
+        params = e.params.model_dump(mode="json")
+        narration = narration_overrides(board, e.narration, settings.locale)
+        key = cache.key(
+            e.spec.module,
+            e.scene,
+            params,
+            settings.quality,
+            settings.locale,
+            # a chunked entry's clip is joined from pieces: the same frames, other bytes, so another key
+            extra={
+                "voice": voice_id,
+                "narration": narration,
+                **({"chunks": e.chunks} if e.chunks > 1 else {}),
+            },
+        )
+        name = entry_name(e.index, e.scene)
+        job = Job(
+            index=e.index,
+            scene_id=e.scene,
+            module=e.spec.module,
+            params=params,
+            quality=settings.quality,
+            locale=settings.locale,
+            chapter=e.chapter,
+            key=key,
+            name=name,
+            cache_dir=str(settings.cache_dir),
+            log_path=str(logs / f"{name}.log"),
+            import_path=import_path,
+            voice=voice_id,
+            narration=narration,
+        )
+        selected = only is None or e.index in only
+        cached = cache.lookup(key) if use_cache or not selected else None
+        entries.append(PlannedEntry(job, cached, selected, e.chunks))
+    return Plan(board, settings, tuple(entries), cache)
+
+
+def voice_of(board: Storyboard, settings: Settings) -> VoiceSpec:
+    """The voice of this run: ``--voice``, else the storyboard's (its paths relative to its folder), else
+    espeak; ``none`` when the storyboard switches narration off. Raises VoiceError."""
+    if not board.narration:
+        return VoiceSpec("none")
+    if settings.voice:
+        return parse(settings.voice)
+    if board.voice:
+        kind, sep, arg = board.voice.partition(":")
+        if sep and arg and not Path(arg).expanduser().is_absolute():
+            arg = str(board.path.parent / arg)
+        return parse(f"{kind}{sep}{arg}")
+    return parse(DEFAULT_VOICE)
+
+
+def narration_overrides(board: Storyboard, raw: bool | dict[str, str] | None, locale: str) -> dict[str, Any]:
+    """A job's ``narration`` field: {"off": True} when silenced, the entry's replace/append texts when it
+    is rendered in the storyboard's own locale (they are written in it), else {} (the scene's own)."""
+    if not board.narration or raw is False:
+        return {"off": True}
+    if not isinstance(raw, dict) or locale != board.locale:
+        return {}
+    overrides = Overrides.from_mapping(raw)  # the one reading of "beat" / "beat+"
+    return {"replace": overrides.replace, "append": overrides.append}

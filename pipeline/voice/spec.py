@@ -1,0 +1,95 @@
+"""What a voice is: ``espeak``, ``none``, ``piper:MODEL.onnx`` or ``recorded:DIR`` — parsed, checked, and
+reduced to the identity that goes into every clip's cache key (engine version, voice, model and recording
+hashes), so a new espeak, another model or a re-recorded beat re-renders what it changes.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from common.fsutil import file_sha256
+from pipeline.voice.voices import AUDIO_SUFFIXES, ESPEAK_VOICES, ESPEAK_WPM
+
+KINDS = ("espeak", "piper", "recorded", "none")
+
+
+class VoiceError(ValueError):
+    """A voice that cannot be used as given (missing engine, model file or folder): one line to print."""
+
+
+@dataclass(frozen=True)
+class VoiceSpec:
+    kind: str  # one of KINDS
+    path: str = ""  # the Piper model or the recordings folder
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.path}" if self.path else self.kind
+
+
+def parse(text: str) -> VoiceSpec:
+    """``espeak`` | ``none`` | ``piper:MODEL.onnx`` | ``recorded:DIR`` → a spec (raises VoiceError)."""
+    kind, _, arg = text.partition(":")
+    kind = kind.strip().lower()
+    if kind not in KINDS:
+        from common.suggest import closest
+
+        close = closest(kind, list(KINDS))
+        hint = f"; did you mean {close!r}?" if close else ""
+        raise VoiceError(f"unknown voice {text!r}: expected espeak, none, piper:MODEL or recorded:DIR{hint}")
+    if kind in ("piper", "recorded") and not arg:
+        raise VoiceError(f"voice {kind!r} needs a path: {kind}:{'MODEL.onnx' if kind == 'piper' else 'DIR'}")
+    if kind in ("espeak", "none") and arg:
+        raise VoiceError(f"voice {kind!r} takes no path (got {text!r})")
+    return VoiceSpec(kind, str(Path(arg).expanduser().resolve()) if arg else "")
+
+
+def espeak_version() -> str:
+    exe = shutil.which("espeak-ng")
+    if exe is None:
+        raise VoiceError("voice 'espeak' needs espeak-ng (run `make setup`, or apt-get install espeak-ng)")
+    out = subprocess.run([exe, "--version"], capture_output=True, text=True, check=False).stdout
+    m = re.search(r"eSpeak NG text-to-speech: (\S+)", out)
+    return m.group(1) if m else out.strip()
+
+
+def identity(spec: VoiceSpec, locale: str) -> dict[str, Any]:
+    """What about the voice shapes the audio, for the cache key; raises VoiceError if it cannot be used."""
+    if spec.kind == "none":
+        return {"kind": "none"}
+    if spec.kind == "espeak":
+        return {
+            "kind": "espeak",
+            "version": espeak_version(),
+            "voice": ESPEAK_VOICES[locale],
+            "wpm": ESPEAK_WPM[locale],
+        }
+    path = Path(spec.path)
+    if spec.kind == "piper":
+        if not path.is_file():
+            raise VoiceError(
+                f"voice piper: no model file {path} (a Piper voice is an .onnx file and its .json)"
+            )
+        config = Path(str(path) + ".json")
+        if not config.is_file():
+            raise VoiceError(f"voice piper: the model's config {config} is missing")
+        try:
+            from importlib.metadata import version
+
+            piper_version = version("piper-tts")
+        except Exception:
+            raise VoiceError("voice piper needs piper-tts (pip install piper-tts)") from None
+        return {
+            "kind": "piper",
+            "model": file_sha256(path),
+            "config": file_sha256(config),
+            "piper": piper_version,
+        }
+    if not path.is_dir():
+        raise VoiceError(f"voice recorded: no folder {path}")
+    files = {p.name: file_sha256(p) for p in sorted(path.iterdir()) if p.suffix.lower() in AUDIO_SUFFIXES}
+    return {"kind": "recorded", "files": files}

@@ -1,0 +1,145 @@
+"""The voices that speak a scene's narration, as the worker runs them: espeak-ng, Piper, the creator's
+recordings. ``make_voice`` returns an object with the ``speak(text, beat_id)`` method a scene calls
+(``scenes.engine.narration.Voice``); every voice writes 48 kHz stereo WAVs normalised to one loudness
+(``pipeline.voice.audio``). What a voice *is* — parsing ``--voice`` and its cache identity — is
+``pipeline.voice.spec`` (the main process's side, kept out of every clip's cache key).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from pipeline.voice.audio import normalise
+
+ESPEAK_VOICES = {"en": "en-us", "zh": "cmn"}  # espeak-ng voice per locale
+ESPEAK_WPM = {"en": 150, "zh": 250}  # a lecturer's pace (cmn counts a syllable a word: ~4 a second)
+AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".m4a", ".ogg", ".opus")
+
+
+# Symbols a lecturer reads out: the captions keep them, the synthesiser gets words.
+SPOKEN = {
+    "en": {
+        "Δ": " delta ", "Ā": " A bar ", "B̄": " B bar ", "×": " times ", "·": " times ", "≈": " about ",
+        "→": ", ", "−": " minus ", "≤": " at most ", "≥": " at least ", "%": " percent", "α": " alpha ",
+        "λ": " lambda ", "σ": " sigma ", "ω": " omega ", "θ": " theta ", "ℓ": " l ", "∑": " sum ",
+        "ᵀ": " transpose ", "√": " square root of ", "/": " over ", "=": " equals ", "≠": " is not ",
+        "+": " plus ", "^": " to the power ",
+    },
+    "zh": {
+        "Δ": " delta ", "Ā": " A bar ", "B̄": " B bar ", "×": "乘", "·": "乘", "≈": "约", "→": "，",
+        "−": "负", "≤": "不超过", "≥": "至少", "%": "%", "α": " alpha ", "λ": " lambda ", "σ": " sigma ",
+        "ω": " omega ", "θ": " theta ", "∑": "求和", "ᵀ": "转置", "√": "根号", "=": "等于", "+": "加",
+    },
+}  # fmt: skip
+
+
+# Units after a number, as words (the captions keep "320.0 KB", "2.65 B", "128K").
+UNITS = {
+    "en": {
+        "KiB": "kibibytes", "MiB": "mebibytes", "GiB": "gibibytes", "TiB": "tebibytes",
+        "KB": "kilobytes", "MB": "megabytes", "GB": "gigabytes", "TB": "terabytes",
+        "K": "thousand", "M": "million", "B": "billion", "T": "trillion",
+        "s": "seconds", "ms": "milliseconds",
+    },
+    "zh": {
+        "KiB": " KiB ", "MiB": " MiB ", "GiB": " GiB ", "TiB": " TiB ",
+        "KB": "千字节", "MB": "兆字节", "GB": "吉字节", "TB": "太字节",
+        "K": "千", "M": "百万", "B": "十亿", "T": "万亿", "s": "秒", "ms": "毫秒",
+    },
+}  # fmt: skip
+_UNIT = re.compile(r"(?<=\d)\s?(KiB|MiB|GiB|TiB|KB|MB|GB|TB|ms|K|M|B|T|s)\b")
+
+
+def speakable(text: str, locale: str) -> str:
+    """``text`` with its symbols and units spelt out for a synthesiser (``Δ_t`` → ``delta t``, ``320 KB`` →
+    ``320 kilobytes``)."""
+    out = _UNIT.sub(lambda m: f" {UNITS[locale][m.group(1)]}", text)
+    out = out.replace("_", " ")
+    for sym, word in SPOKEN[locale].items():
+        out = out.replace(sym, word)
+    if locale == "zh":  # espeak's cmn voice reads "1,792" digit group by digit group: drop the separators
+        out = re.sub(r"(?<=\d),(?=\d{3})", "", out)
+    return " ".join(out.split())
+
+
+class _FileVoice:
+    """Common part: speech files go to ``workdir``, named after the beat."""
+
+    def __init__(self, workdir: Path, prefix: str, locale: str) -> None:
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.prefix = prefix  # the entry's name: beat ids are unique per storyboard
+        self.locale = locale
+        self.missing: list[str] = []
+
+    def _paths(self, beat_id: str) -> tuple[Path, Path]:
+        stem = f"{self.prefix}-{beat_id}"
+        return self.workdir / f"{stem}.raw.wav", self.workdir / f"{stem}.wav"
+
+
+class EspeakVoice(_FileVoice):
+    def speak(self, text: str, beat_id: str) -> Any:
+        from scenes.engine.narration import Speech
+
+        raw, out = self._paths(beat_id)
+        cmd = [
+            "espeak-ng", "-v", ESPEAK_VOICES[self.locale], "-s", str(ESPEAK_WPM[self.locale]),
+            "-w", str(raw), speakable(text, self.locale),
+        ]  # fmt: skip
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            raise RuntimeError(f"espeak-ng failed on beat {beat_id!r}: {proc.stderr.strip()[-300:]}")
+        return Speech(normalise(raw, out), str(out))
+
+
+class PiperVoice(_FileVoice):
+    def __init__(self, workdir: Path, prefix: str, locale: str, model: str) -> None:
+        super().__init__(workdir, prefix, locale)
+        from piper import PiperVoice as Piper  # piper-tts, imported only when this voice is used
+
+        self._voice = Piper.load(model)
+
+    def speak(self, text: str, beat_id: str) -> Any:
+        import wave
+
+        from scenes.engine.narration import Speech
+
+        raw, out = self._paths(beat_id)
+        with wave.open(str(raw), "wb") as w:
+            self._voice.synthesize_wav(speakable(text, self.locale), w)
+        return Speech(normalise(raw, out), str(out))
+
+
+class RecordedVoice(_FileVoice):
+    """The creator's recordings, ``DIR/<entry>-<beat>.<wav|flac|mp3|…>`` (the ids of ``--script``);
+    a missing one is silence of the scripted length, and its id is reported."""
+
+    def __init__(self, workdir: Path, prefix: str, locale: str, folder: str) -> None:
+        super().__init__(workdir, prefix, locale)
+        self.folder = Path(folder)
+
+    def speak(self, text: str, beat_id: str) -> Any:
+        from scenes.engine.narration import Speech, reading_seconds
+
+        raw, out = self._paths(beat_id)
+        stem = f"{self.prefix}-{beat_id}"
+        found = [self.folder / f"{stem}{s}" for s in AUDIO_SUFFIXES if (self.folder / f"{stem}{s}").is_file()]
+        if not found:
+            self.missing.append(stem)
+            return Speech(round(reading_seconds(text, self.locale), 3), None)
+        return Speech(normalise(found[0], out), str(out))
+
+
+def make_voice(spec: dict[str, Any], workdir: Path, prefix: str, locale: str) -> Any:
+    """The worker's voice for a job's ``voice`` field ({kind, path, …}); None for ``none``."""
+    kind = spec.get("kind", "none")
+    if kind == "espeak":
+        return EspeakVoice(workdir, prefix, locale)
+    if kind == "piper":
+        return PiperVoice(workdir, prefix, locale, spec["path"])
+    if kind == "recorded":
+        return RecordedVoice(workdir, prefix, locale, spec["path"])
+    return None
