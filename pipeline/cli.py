@@ -275,9 +275,9 @@ def _main(argv: list[str] | None) -> int:
         return 2
 
     from pipeline.inputs.storyboard import StoryboardError, parse_storyboard
-    from pipeline.planning.plan import Settings, voice_of
+    from pipeline.planning.plan import Settings, resolve_voice
     from pipeline.run import RunOptions, run_storyboards
-    from pipeline.voice.spec import VoiceError, identity
+    from pipeline.voice.spec import VoiceError
 
     files: list[Path] = []  # the storyboards, a course's expanded in place
     for path in args.storyboards:
@@ -331,22 +331,21 @@ def _main(argv: list[str] | None) -> int:
         return 0
     runs: list[tuple[Storyboard, Settings]] = []
     for board in boards:
+        locale = args.locale or board.locale
+        try:  # a missing engine, model or folder: one line, exit 2
+            voice = resolve_voice(board, args.voice, locale)
+        except VoiceError as e:
+            print(f"render.py: error: {e}", file=sys.stderr)
+            return 2
         settings = Settings(
             output_dir=output,
             cache_dir=(args.cache_dir or output / ".cache" / "clips").resolve(),
             slides_dir=args.slides_dir.resolve(),
             quality=args.quality or board.quality,
-            locale=args.locale or board.locale,
+            locale=locale,
             timeout=args.timeout,
-            voice=args.voice,
+            voice=voice,
         )
-        try:
-            identity(
-                voice_of(board, settings), settings.locale
-            )  # a missing model or folder: one line, exit 2
-        except VoiceError as e:
-            print(f"render.py: error: {e}", file=sys.stderr)
-            return 2
         runs.append((board, settings))
     from common.fsutil import FolderBusy, folder_lock, writable_dir
 

@@ -82,7 +82,7 @@ def test_no_import_cycle(graph):
 
 
 def test_the_packages_are_the_documented_ones(graph):
-    """Each sub-package of pipeline/ and scenes/ is named in docs/architecture.md (a new one is documented)."""
+    """Each sub-package of pipeline/ and scenes/ is named in docs/architecture.md."""
     doc = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
     subpackages = {
         m

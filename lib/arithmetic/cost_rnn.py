@@ -6,7 +6,7 @@ FlopCounterMode counts, ×2), ``flops`` add the elementwise gate work listed in 
 
 from __future__ import annotations
 
-from lib.arithmetic.cost_layers import LayerCost, require_positive, combine
+from lib.arithmetic.cost_layers import LayerCost, combine, require_positive
 
 # Gates per recurrent cell and elementwise FLOPs per hidden unit per step after the two matvecs
 # (adding the two matvec results for each gate is counted here; bias adds are counted separately).

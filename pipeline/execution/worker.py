@@ -80,7 +80,7 @@ def render(job: Job, events: Events) -> ClipMeta:
     svg_dirs = {"tex": tmp / "media" / "Tex", "texts": tmp / "media" / "texts"}
     for name, private in svg_dirs.items():
         copy_svgs(shared / name, private, drop_broken=True)
-    voice_kind = job.voice.get("kind", "none")
+    voice_kind = job.voice.kind
     voice = None
     if voice_kind != "none":
         from pipeline.voice.voices import make_voice

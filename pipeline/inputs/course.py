@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from pipeline.inputs.storyboard import Problem, StoryboardError, problems_from, did_you_mean
+from pipeline.inputs.storyboard import Problem, StoryboardError, did_you_mean, problems_from
 from pipeline.inputs.yamlsource import YamlDocument, YamlSyntaxError, load_yaml
 
 MAX_STORYBOARDS = 100

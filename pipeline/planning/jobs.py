@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from pipeline.inputs.quality import Quality
+from pipeline.voice.spec import NO_VOICE, ResolvedVoice
 
 
 @dataclass(frozen=True)
@@ -33,9 +34,8 @@ class Job:
     cache_dir: str
     log_path: str
     import_path: tuple[str, ...] = ()  # folders appended to sys.path first (a storyboard's plugins)
-    # the voice ({"kind": "espeak" | "piper" | "recorded" | "none", "path": …} plus its identity) and the
-    # storyboard's narration overrides ({"off": bool, "replace": {beat: text}, "append": {beat: text}})
-    voice: dict[str, Any] = field(default_factory=dict)
+    voice: ResolvedVoice = NO_VOICE  # resolved once, at planning
+    # the storyboard's narration overrides ({"off": bool, "replace": {beat: text}, "append": {beat: text}})
     narration: dict[str, Any] = field(default_factory=dict)
     # a chunk of a chunked entry: (first, end) of its range of Manim animations, end -1 to the scene's end
     chunk: tuple[int, ...] = ()
@@ -51,6 +51,7 @@ class Job:
                 **data,
                 "import_path": tuple(data.get("import_path", ())),
                 "chunk": tuple(data.get("chunk", ())),
+                "voice": ResolvedVoice.from_dict(data.get("voice", {})),
             }
         )
 

@@ -15,7 +15,7 @@ from pipeline.inputs.quality import QUALITIES, Quality
 from pipeline.inputs.storyboard import Storyboard
 from pipeline.planning.cache import ClipCache
 from pipeline.planning.jobs import ClipMeta, Job
-from pipeline.voice.spec import VoiceSpec, identity, parse
+from pipeline.voice.spec import ResolvedVoice, VoiceSpec, parse, resolve
 from scenes.engine.narration import Overrides
 
 DEFAULT_VOICE = "espeak"
@@ -29,7 +29,8 @@ class Settings:
     quality: Quality
     locale: str
     timeout: float | None = None  # a worker still running after this many seconds is stopped
-    voice: str | None = None  # --voice: overrides the storyboard's ``voice:`` (default espeak)
+    # the voice, resolved once (:func:`resolve_voice`); None: the storyboard's, resolved by the plan
+    voice: ResolvedVoice | None = None
 
     @property
     def worker_timeout(self) -> float:
@@ -78,8 +79,7 @@ def make_plan(
     ``use_cache=False`` (``--no-cache``) ignores the cache for the selected entries only: the others are
     still looked up, since the video needs them all.
     """
-    voice = voice_of(board, settings)
-    voice_id = {"kind": voice.kind, "path": voice.path, **identity(voice, settings.locale)}
+    voice = settings.voice or resolve_voice(board, None, settings.locale)
     cache = ClipCache(settings.cache_dir, source_roots(board.plugins))
     logs = settings.output_dir / board.name / "logs"
     import_path = (str(board.path.parent.resolve()),) if board.plugins else ()
@@ -95,7 +95,7 @@ def make_plan(
             settings.locale,
             # a chunked entry's clip is joined from pieces: the same frames, other bytes, so another key
             extra={
-                "voice": voice_id,
+                "voice": voice.key(),
                 "narration": narration,
                 **({"chunks": e.chunks} if e.chunks > 1 else {}),
             },
@@ -114,7 +114,7 @@ def make_plan(
             cache_dir=str(settings.cache_dir),
             log_path=str(logs / f"{name}.log"),
             import_path=import_path,
-            voice=voice_id,
+            voice=voice,
             narration=narration,
         )
         selected = only is None or e.index in only
@@ -123,13 +123,18 @@ def make_plan(
     return Plan(board, settings, tuple(entries), cache)
 
 
-def voice_of(board: Storyboard, settings: Settings) -> VoiceSpec:
-    """The voice of this run: ``--voice``, else the storyboard's (its paths relative to its folder), else
-    espeak; ``none`` when the storyboard switches narration off. Raises VoiceError."""
+def resolve_voice(board: Storyboard, override: str | None, locale: str) -> ResolvedVoice:
+    """The voice of this run, checked and identified (raises VoiceError): see :func:`voice_of`."""
+    return resolve(voice_of(board, override), locale)
+
+
+def voice_of(board: Storyboard, override: str | None) -> VoiceSpec:
+    """The voice of this run: ``override`` (``--voice``), else the storyboard's (its paths relative to its
+    folder), else espeak; ``none`` when the storyboard switches narration off. Raises VoiceError."""
     if not board.narration:
         return VoiceSpec("none")
-    if settings.voice:
-        return parse(settings.voice)
+    if override:
+        return parse(override)
     if board.voice:
         kind, sep, arg = board.voice.partition(":")
         if sep and arg and not Path(arg).expanduser().is_absolute():

@@ -13,11 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.voice.audio import normalise
-
-ESPEAK_VOICES = {"en": "en-us", "zh": "cmn"}  # espeak-ng voice per locale
-ESPEAK_WPM = {"en": 150, "zh": 250}  # a lecturer's pace (cmn counts a syllable a word: ~4 a second)
-AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".m4a", ".ogg", ".opus")
-
+from pipeline.voice.spec import AUDIO_SUFFIXES, ESPEAK_VOICES, ESPEAK_WPM, ResolvedVoice
 
 # Symbols a lecturer reads out: the captions keep them, the synthesiser gets words.
 SPOKEN = {
@@ -133,13 +129,13 @@ class RecordedVoice(_FileVoice):
         return Speech(normalise(found[0], out), str(out))
 
 
-def make_voice(spec: dict[str, Any], workdir: Path, prefix: str, locale: str) -> Any:
-    """The worker's voice for a job's ``voice`` field ({kind, path, …}); None for ``none``."""
-    kind = spec.get("kind", "none")
+def make_voice(spec: ResolvedVoice, workdir: Path, prefix: str, locale: str) -> Any:
+    """The worker's voice for a job's resolved voice; None for ``none``."""
+    kind = spec.kind
     if kind == "espeak":
         return EspeakVoice(workdir, prefix, locale)
     if kind == "piper":
-        return PiperVoice(workdir, prefix, locale, spec["path"])
+        return PiperVoice(workdir, prefix, locale, spec.path)
     if kind == "recorded":
-        return RecordedVoice(workdir, prefix, locale, spec["path"])
+        return RecordedVoice(workdir, prefix, locale, spec.path)
     return None

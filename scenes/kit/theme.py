@@ -110,6 +110,15 @@ BUFF = GAP  # neighbouring components of one beat (a heatmap and the operator be
 BUFF_LARGE = 0.45  # separate groups on one slide (a plot and its table)
 BUFF_SECTION = 0.6  # the title bar and the content under it
 
+# --- timing ----------------------------------------------------------------------------------------
+# Seconds a viewer is given to read a slide before the lecturer moves on (a scene's ``HOLD``), by how much
+# there is to read: a title or one number, a formula, a chart with its labels, a table, a dense comparison.
+HOLD_BRIEF = 1.0
+HOLD_SHORT = 1.5
+HOLD = 2.0
+HOLD_LONG = 2.5
+HOLD_LONGEST = 3.0
+
 
 # sequential map for values in [0, 1] (attention weights, probabilities): background grey → warm yellow
 SEQ_LOW = ZERO

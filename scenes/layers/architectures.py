@@ -27,7 +27,7 @@ from scenes.kit.record import tag
 from scenes.layers.params.architectures import PATCH
 from scenes.layers.params.architectures import Params as ArchitecturesParams
 
-HOLD = 1.5  # seconds to read a slide before the lecturer moves on
+HOLD = theme.HOLD_SHORT  # seconds to read a slide (scenes/kit/theme.py)
 VISION = ("cnn", "vit")
 SEQUENCE = ("RNN", "LSTM", "GRU", "Transformer")
 BAR_LENGTH = 2.6  # the tallest bar of each chart

@@ -32,7 +32,7 @@ from scenes.kit.record import number
 from scenes.layers._windows import int_grid, whole, window_box
 from scenes.layers.params.conv_backprop import Params as ConvBackpropParams
 
-HOLD = 1.0  # seconds to read a slide before the lecturer moves on
+HOLD = theme.HOLD_BRIEF  # seconds to read a slide (scenes/kit/theme.py)
 CELL = 0.55  # every grid of the scene at one scale, so shapes compare at a glance
 EQ = 34  # TeX size of the slide's formula
 STEP = 0.3  # seconds per window move while filling a gradient map

@@ -23,7 +23,7 @@ from scenes.kit.record import number
 from scenes.layers._windows import int_grid, whole, window_box
 from scenes.layers.params.conv_pixel import Params as ConvPixelParams
 
-HOLD = 1.0  # seconds to read a slide before the lecturer moves on
+HOLD = theme.HOLD_BRIEF  # seconds to read a slide (scenes/kit/theme.py)
 MAX_CELL = 0.5  # the input's cells: as large as the channel rows allow, up to this
 OUT_CELL = 0.62  # the output map's cells: room for "−27"
 FORMULA = 32  # TeX size of the worked sum

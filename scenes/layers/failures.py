@@ -24,7 +24,7 @@ from scenes.kit.record import number
 from scenes.kit.table import NumberTable
 from scenes.layers.params.failures import Params as FailuresParams
 
-HOLD = 1.5  # seconds to read a slide before the lecturer moves on
+HOLD = theme.HOLD_SHORT  # seconds to read a slide (scenes/kit/theme.py)
 PLOT_W, PLOT_H = 8.6, 3.7
 
 

@@ -21,7 +21,7 @@ from scenes.kit.record import number, tag
 from scenes.kit.table import NumberTable
 from scenes.layers.params.graph import Params as GraphParams
 
-HOLD = 1.5  # seconds to read a slide before the lecturer moves on
+HOLD = theme.HOLD_SHORT  # seconds to read a slide (scenes/kit/theme.py)
 RADIUS = 0.3  # a node: room for its number, or for "−0.37" in the spectral view
 SPECTRAL_RADIUS = 0.34
 EIGEN_SHOWN = 3  # the smoothest eigenvectors drawn on the graph: u₀, u₁ (Fiedler), u₂

@@ -17,7 +17,7 @@ from scenes.kit.record import number
 from scenes.kit.table import NumberTable
 from scenes.layers.params.mlp import Params as MLPParams
 
-HOLD = 1.0  # seconds to read a slide before the lecturer moves on
+HOLD = theme.HOLD_BRIEF  # seconds to read a slide (scenes/kit/theme.py)
 RADIUS = 0.34  # a neuron's circle: room for "−0.27" at theme.NUMBER
 PITCH = 1.1  # vertical distance between neurons of a layer: room for a gradient under each circle
 LAYER_GAP = 1.7  # horizontal distance between layers

@@ -18,7 +18,7 @@ from scenes.kit.record import tag
 from scenes.kit.table import NumberTable
 from scenes.layers.params.norms import Params as NormsParams
 
-HOLD = 1.0  # seconds to read a slide before the lecturer moves on
+HOLD = theme.HOLD_BRIEF  # seconds to read a slide (scenes/kit/theme.py)
 CELL, CELL_H = 0.74, 0.4  # one value of the feature map: room for "−3.95" at theme.NUMBER
 KINDS = ("bn", "ln", "gn")
 

@@ -21,7 +21,7 @@ from scenes.kit.record import tag
 from scenes.kit.table import NumberTable
 from scenes.layers.params.output_size import Params as OutputSizeParams
 
-HOLD = 1.5  # seconds to read a slide before the lecturer moves on
+HOLD = theme.HOLD_SHORT  # seconds to read a slide (scenes/kit/theme.py)
 CELL = 0.72  # one input cell of the window picture (16 padded cells fit the frame)
 STEP_TIME = 0.5  # seconds per window move
 WORKED_SIZE = 48  # the worked row's formula: the only thing on its slide

@@ -21,7 +21,7 @@ from scenes.kit.matrix import Heatmap
 from scenes.layers._windows import int_grid, window_box
 from scenes.layers.params.pooling import Params as PoolingParams
 
-HOLD = 1.0  # seconds to read a slide before the lecturer moves on
+HOLD = theme.HOLD_BRIEF  # seconds to read a slide (scenes/kit/theme.py)
 MAX_CELL = 0.75  # cells as large as the row of four grids allows, up to this
 DEC_CELL = 0.75  # a cell that holds "−3.75"
 STEP = 0.35  # seconds per window move

@@ -21,7 +21,7 @@ from scenes.kit.frame import SAFE, below, column, fit_width, grid, row
 from scenes.kit.record import number, tag
 from scenes.layers.params.report import Params as ReportParams
 
-HOLD = 1.5  # seconds to read a slide before the lecturer moves on
+HOLD = theme.HOLD_SHORT  # seconds to read a slide (scenes/kit/theme.py)
 FORMULA_SIZE = 40  # TeX size of the formulas (shrunk to the width right of the card when longer)
 CARD_WIDTH = 4.6  # the report card on the left; the formulas get the rest of the width
 

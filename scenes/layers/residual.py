@@ -21,7 +21,7 @@ from scenes.kit.plot import Plot, legend, log_bounds, nice_step
 from scenes.kit.table import NumberTable
 from scenes.layers.params.residual import Params as ResidualParams
 
-HOLD = 1.5  # seconds to read a slide before the lecturer moves on
+HOLD = theme.HOLD_SHORT  # seconds to read a slide (scenes/kit/theme.py)
 EQ_SIZE = 44  # the stacks' formulas
 FACTOR_DIGITS = 3  # the per-layer factor: three decimals, so 0.914 and 1.072 differ visibly from 1
 

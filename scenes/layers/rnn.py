@@ -21,7 +21,7 @@ from scenes.kit.plot import Plot, legend, log_bounds
 from scenes.kit.record import tag
 from scenes.layers.params.rnn import Params as RNNParams
 
-HOLD = 1.0  # seconds to read a slide before the lecturer moves on
+HOLD = theme.HOLD_BRIEF  # seconds to read a slide (scenes/kit/theme.py)
 FORMULA = 30  # TeX size of the formulas beside the plot
 PLOT_W, PLOT_H = 5.6, 4.2
 CELL, CELL_H = 0.72, 0.45  # a gate value's cell: room for "−0.40" at theme.NUMBER

@@ -18,7 +18,7 @@ from scenes.kit.table import NumberTable
 from scenes.kit.text import tex
 from scenes.mamba.params.inference_memory import Params as InferenceMemoryParams
 
-HOLD = 3.0  # seconds to read a slide before the lecturer moves on
+HOLD = theme.HOLD_LONGEST  # seconds to read a slide (scenes/kit/theme.py)
 BYTES = partial(numbers.byte_size, digits=1, system="jedec")  # 1 KB = 1024 B, as the lecture writes sizes
 ZOOM_PAST = 2.5  # the zoomed plot runs to a round length about this many times the crossover
 

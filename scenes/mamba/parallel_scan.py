@@ -30,6 +30,7 @@ from scenes.kit.frame import SAFE, below, column, fit_width, keep_inside, row, t
 from scenes.kit.matrix import Heatmap
 from scenes.kit.record import number, tag
 from scenes.kit.text import symbol_label, tex
+from scenes.mamba.params._toy import RANDOM_EXAMPLE
 from scenes.mamba.params.parallel_scan import Params as ParallelScanParams
 
 NODE_W, NODE_H = 1.2, 0.66  # a tree node: its (a, b) pair, one number a line
@@ -57,14 +58,7 @@ class ParallelScan(LectureScene):
             "state": 2,
             "discretization": "mamba",
         },
-        {
-            "model": "random",
-            "sentence": "selective models choose",
-            "d_inner": 6,
-            "d_state": 6,
-            "seed": 3,
-            "discretization": "mamba",
-        },
+        RANDOM_EXAMPLE,
     )
 
     STRINGS = {

@@ -16,6 +16,7 @@ from scenes.kit.frame import SAFE, column, fit_width, row, to_safe
 from scenes.kit.matrix import PAD_TIGHT, Heatmap
 from scenes.kit.record import tag
 from scenes.kit.text import symbol_label, tex
+from scenes.mamba.params._toy import RANDOM_EXAMPLE
 from scenes.mamba.params.selection import Params as SelectionParams
 
 MAX_CELL = 0.64  # the largest heatmap cell
@@ -30,16 +31,7 @@ class Selection(LectureScene):
     Params = SelectionParams
 
     EXAMPLES = (
-        {
-            "model": "random",
-            "sentence": "selective models choose",
-            "d_inner": 6,
-            "d_state": 6,
-            "seed": 3,
-            "discretization": "mamba",
-            "channel": 2,
-            "state": 1,
-        },
+        {**RANDOM_EXAMPLE, "channel": 2, "state": 1},
         {"seed": 2, "channel": 1, "state": 2},  # the trained model on another input
     )
 

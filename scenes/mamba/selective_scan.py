@@ -15,6 +15,7 @@ from scenes.kit.matrix import Heatmap
 from scenes.kit.record import tag
 from scenes.kit.text import symbol_label, tex
 from scenes.kit.tokens import TokenStrip
+from scenes.mamba.params._toy import RANDOM_EXAMPLE
 from scenes.mamba.params.selective_scan import Params as SelectiveScanParams
 
 MAP_SHARE = 0.4  # of the safe height the maps may fill (the rest: title, tokens, formula, note, caption)
@@ -29,16 +30,7 @@ class SelectiveScan(LectureScene):
 
     Params = SelectiveScanParams
 
-    EXAMPLES = (
-        {
-            "model": "random",
-            "sentence": "selective models choose",
-            "d_inner": 6,
-            "d_state": 6,
-            "seed": 3,
-            "discretization": "mamba",
-        },
-    )
+    EXAMPLES = (RANDOM_EXAMPLE,)
 
     STRINGS = {
         "en": {

@@ -19,7 +19,7 @@ from scenes.kit.table import NumberTable
 from scenes.kit.text import symbol_label
 from scenes.mamba.params.why_mamba import Params as WhyMambaParams
 
-HOLD = 3.0  # seconds to read a slide before the lecturer moves on
+HOLD = theme.HOLD_LONGEST  # seconds to read a slide (scenes/kit/theme.py)
 MAX_LABELLED_DECADES = 6  # a FLOPs axis spanning more decades labels every other one
 
 

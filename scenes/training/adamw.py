@@ -19,7 +19,7 @@ from scenes.kit.record import tag
 from scenes.kit.table import NumberTable
 from scenes.training.params.adamw import Params as AdamWParams
 
-HOLD = 1.0  # seconds to read a slide before the lecturer moves on
+HOLD = theme.HOLD_BRIEF  # seconds to read a slide (scenes/kit/theme.py)
 FORMULA_SIZE = 36
 L2, W = theme.OPTIMIZER["adam"], theme.OPTIMIZER["adamw"]
 

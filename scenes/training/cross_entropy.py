@@ -20,7 +20,7 @@ from scenes.kit.record import tag
 from scenes.kit.tokens import TokenStrip
 from scenes.training.params.cross_entropy import Params as CrossEntropyParams
 
-HOLD = 1.5  # seconds to read a slide before the lecturer moves on
+HOLD = theme.HOLD_SHORT  # seconds to read a slide (scenes/kit/theme.py)
 BAR_LENGTH = 1.5  # the tallest bar of a panel
 FORMULA_SIZE = 34
 P_DIGITS = 3  # probabilities, losses, gradients

@@ -25,7 +25,7 @@ from scenes.kit.table import NumberTable
 from scenes.training.params.gradient_descent import VIEW
 from scenes.training.params.gradient_descent import Params as GradientDescentParams
 
-HOLD = 1.0  # seconds to read a slide before the lecturer moves on
+HOLD = theme.HOLD_BRIEF  # seconds to read a slide (scenes/kit/theme.py)
 UNIT = 0.68  # scene units per unit of θ, the same along x and y, so that ellipses look like ellipses
 LEVELS = 6  # contour lines, each a quarter of the value of the one outside it (equal spacing in distance ×2)
 METHODS = ("sgd", "momentum", "nesterov")

@@ -22,7 +22,7 @@ from scenes.kit.table import NumberTable
 from scenes.kit.text import text
 from scenes.training.params.mixed_precision import Params as MixedPrecisionParams
 
-HOLD = 1.0  # seconds to read a slide before the lecturer moves on
+HOLD = theme.HOLD_BRIEF  # seconds to read a slide (scenes/kit/theme.py)
 BOX = 0.3  # side of one bit's box, the same in every format so that the fields line up
 FORMATS = (FP32, FP16, BF16)
 FIELD_COLORS = (theme.SIGN_BITS, theme.EXPONENT_BITS, theme.MANTISSA_BITS)

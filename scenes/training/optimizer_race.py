@@ -25,7 +25,7 @@ from scenes.kit.table import NumberTable
 from scenes.training.params.optimizer_race import ADAM_BETAS, LION_BETAS, RACERS, VIEW
 from scenes.training.params.optimizer_race import Params as OptimizerRaceParams
 
-HOLD = 1.0  # seconds to read a slide before the lecturer moves on
+HOLD = theme.HOLD_BRIEF  # seconds to read a slide (scenes/kit/theme.py)
 UNIT = 2.15  # scene units per unit of θ, the same along x and y (the valley keeps its true shape)
 LEVELS = [10.0 ** (k / 2) for k in range(-2, 6)]  # 0.1 … 316: log-spaced, as the loss spans decades
 FORMULA_SIZE = 34

@@ -21,7 +21,7 @@ from scenes.kit.plot import Plot, legend, nice_range
 from scenes.kit.table import NumberTable
 from scenes.training.params.overfitting import Params as OverfittingParams
 
-HOLD = 2.0  # seconds to read a slide before the lecturer moves on
+HOLD = theme.HOLD  # seconds to read a slide (scenes/kit/theme.py)
 
 
 def _loss(v: float) -> str:

@@ -21,7 +21,7 @@ from scenes.kit.table import NumberTable
 from scenes.kit.tokens import TokenStrip
 from scenes.training.params.sampling import Params as SamplingParams
 
-HOLD = 1.5  # seconds to read a slide before the lecturer moves on
+HOLD = theme.HOLD_SHORT  # seconds to read a slide (scenes/kit/theme.py)
 BAR_LENGTH = 2.6  # probability 1 (the same scale at every τ)
 TAIL = 5  # context tokens shown before each sampled continuation
 DROPPED = "—"  # a token the cut-off removes

@@ -25,7 +25,7 @@ from scenes.kit.plot import Plot, legend, log_bounds, nice_range
 from scenes.kit.table import NumberTable
 from scenes.training.params.schedules import Params as SchedulesParams
 
-HOLD = 2.0  # seconds to read a slide before the lecturer moves on
+HOLD = theme.HOLD  # seconds to read a slide (scenes/kit/theme.py)
 FORMULA_SIZE = 30
 # the formulas, in the order of SCHEDULES (ASCII TeX)
 FORMULAS = {

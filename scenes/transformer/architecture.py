@@ -21,7 +21,7 @@ from scenes.transformer.params.architecture import Params as ArchitectureParams
 
 GPT_NAME = "GPT-2"  # said as a field: a template holds no digits
 PAPER_TABLE = 3  # Vaswani et al. 2017, Table 3: the base and big models' sizes and parameter counts
-HOLD = 2.5  # seconds to read a slide before the lecturer moves on
+HOLD = theme.HOLD_LONG  # seconds to read a slide (scenes/kit/theme.py)
 SUBLAYER_H = 0.46  # height of an attention / FFN box in the stacks
 NORM_H = 0.34  # an add & norm strip is thinner: it holds 2·d numbers, not d²
 BLOCK_W = 2.35

@@ -42,7 +42,7 @@ from scenes.kit.text import tex
 from scenes.transformer.params.attention import D_K
 from scenes.transformer.params.attention import Params as AttentionParams
 
-HOLD = 1.0  # seconds to read a slide before the lecturer moves on
+HOLD = theme.HOLD_BRIEF  # seconds to read a slide (scenes/kit/theme.py)
 CELL_H = 0.44  # one matrix row: every matrix of the scene at one scale, so shapes compare at a glance
 CELL_W = {1: 0.62, 2: 0.8}  # a column wide enough for "−0.7" / "−1.90" at theme.NUMBER
 SYMBOL = 34  # TeX size of a matrix's name over it

@@ -18,7 +18,7 @@ from scenes.kit.text import tex
 from scenes.kit.tokens import TokenStrip
 from scenes.transformer.params.cross_attention import Params as CrossAttentionParams
 
-HOLD = 2.5  # seconds to read a slide before the lecturer moves on
+HOLD = theme.HOLD_LONG  # seconds to read a slide (scenes/kit/theme.py)
 CELL_W, CELL_H = 0.8, 0.42  # alignment cells: wide enough for "August" over its column
 
 

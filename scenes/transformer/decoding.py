@@ -18,7 +18,7 @@ from scenes.kit.record import number, tag
 from scenes.kit.tokens import TokenStrip
 from scenes.transformer.params.decoding import Params as DecodingParams
 
-HOLD = 2.5  # seconds to read a slide before the lecturer moves on
+HOLD = theme.HOLD_LONG  # seconds to read a slide (scenes/kit/theme.py)
 TOP_K = 4  # bars of the next-token distribution
 CDF_SHOWN = 3  # tokens named on the sampling bar; the rest share one grey segment
 CDF_WIDTH = 7.0  # a sampling bar, probability 0 … 1

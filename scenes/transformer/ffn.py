@@ -25,7 +25,7 @@ from scenes.kit.record import number, tag
 from scenes.kit.table import NumberTable
 from scenes.transformer.params.ffn import Params as FFNParams
 
-HOLD = 2.0  # seconds to read a slide before the lecturer moves on
+HOLD = theme.HOLD  # seconds to read a slide (scenes/kit/theme.py)
 HIDDEN_CELL = 0.5  # one hidden unit (4d of them must fit the frame's width)
 OUT_CELL = 0.72  # one coordinate of x or y (two decimals)
 CURVE_POINTS = 141  # samples of each activation curve

@@ -20,7 +20,7 @@ from scenes.kit.table import NumberTable
 from scenes.kit.text import symbol_label
 from scenes.transformer.params.flash import Params as FlashParams
 
-HOLD = 2.5  # seconds to read a slide before the lecturer moves on
+HOLD = theme.HOLD_LONG  # seconds to read a slide (scenes/kit/theme.py)
 STAT_DIGITS = 3  # m̃, l̃, m and l in the online-softmax table
 CELL_W, CELL_H = 0.56, 0.36  # Q, K, V and the outputs: wide, flat cells keep two decimals in N rows
 

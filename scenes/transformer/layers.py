@@ -26,7 +26,7 @@ from scenes.kit.record import tag
 from scenes.kit.text import text
 from scenes.transformer.params.layers import Params as LayersParams
 
-HOLD = 2.0  # seconds to read a slide before the lecturer moves on
+HOLD = theme.HOLD  # seconds to read a slide (scenes/kit/theme.py)
 BLOCK_W = 1.7  # every box of the data path one size, whatever its title
 BLOCK_H = 1.15
 VALUE_CELL, VALUE_CELL_H = 0.78, 0.46  # a value chip under a box: "−1.23" at theme.NUMBER fits

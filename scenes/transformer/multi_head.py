@@ -32,7 +32,7 @@ from scenes.kit.record import number, tag
 from scenes.kit.text import tex
 from scenes.transformer.params.multi_head import Params as MultiHeadParams
 
-HOLD = 1.5  # seconds to read a slide before the lecturer moves on
+HOLD = theme.HOLD_SHORT  # seconds to read a slide (scenes/kit/theme.py)
 THUMB = 1.4  # side of one head's attention map (the whole sequence, colours only)
 ZOOM_W, ZOOM_H = 0.56, 0.36  # a cell of the zoomed maps: wide enough for "0.93" at theme.NUMBER
 

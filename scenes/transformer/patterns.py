@@ -26,7 +26,7 @@ from scenes.kit.record import tag, tag_located
 from scenes.kit.table import NumberTable
 from scenes.transformer.params.patterns import Params as PatternsParams
 
-HOLD = 2.5  # seconds to read a slide before the lecturer moves on
+HOLD = theme.HOLD_LONG  # seconds to read a slide (scenes/kit/theme.py)
 MASK_ROOM = 3.9  # the side of each of the three mask heatmaps (three in a row, with their captions)
 HEAD_ROOM = 4.6  # the side of each learned head's heatmap (two in a row)
 

@@ -27,7 +27,7 @@ from scenes.kit.plot import Plot, legend, log_bounds, nice_step
 from scenes.kit.text import tex
 from scenes.transformer.params.residual_norm import Params as ResidualNormParams
 
-HOLD = 2.0  # seconds to read a slide before the lecturer moves on
+HOLD = theme.HOLD  # seconds to read a slide (scenes/kit/theme.py)
 CELL = 0.74  # one cell of a vector row: "−1.23" at theme.NUMBER fits with its padding
 DIGITS = 2  # every vector entry and statistic is written with two decimals
 LN_EPS, RMS_EPS = 1e-5, 1e-6  # torch.nn.LayerNorm's and lib's RMSNorm default ε

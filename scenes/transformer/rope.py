@@ -35,7 +35,7 @@ from scenes.kit.record import tag, tag_located
 from scenes.kit.table import NumberTable
 from scenes.transformer.params.rope import Params as RopeParams
 
-HOLD = 2.0  # seconds to read a slide before the lecturer moves on
+HOLD = theme.HOLD  # seconds to read a slide (scenes/kit/theme.py)
 CELL = 0.62  # one coordinate of q or k (a θ cell spans its pair: two cells)
 PLANE = 3.4  # side of one pair's plane
 ROOM = 1.2  # a plane reaches this far beyond the longer of its two arrows

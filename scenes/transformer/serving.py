@@ -19,7 +19,7 @@ from scenes.kit.record import tag
 from scenes.kit.table import NumberTable
 from scenes.transformer.params.serving import Params as ServingParams
 
-HOLD = 2.5  # seconds to read a slide before the lecturer moves on
+HOLD = theme.HOLD_LONG  # seconds to read a slide (scenes/kit/theme.py)
 SIZE = partial(numbers.byte_size, digits=1)  # KiB, MiB, GiB (1024), as memory is bought
 HEADS_W = 4.2  # width of one row of query heads in the grouping diagram
 VARIANTS = ("mha", "gqa", "mqa")

@@ -20,6 +20,17 @@ if TYPE_CHECKING:  # the model is built in model(): validating a storyboard does
 
 DEFAULT_SENTENCE = "Mamba lets some tokens in and forgets others"
 
+# The random model at full width (6 channels, 6 states) on a short sentence: the other parameter set the
+# tests render for the selection, selective-scan and parallel-scan scenes (their ``EXAMPLES``).
+RANDOM_EXAMPLE = {
+    "model": "random",
+    "sentence": "selective models choose",
+    "d_inner": 6,
+    "d_state": 6,
+    "seed": 3,
+    "discretization": "mamba",
+}
+
 
 class ToyParams(SceneParams):
     model: Literal["trained", "random"] = Field(
