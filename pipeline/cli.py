@@ -18,6 +18,7 @@ from pipeline.inputs.quality import QUALITIES
 
 if TYPE_CHECKING:  # imported where needed: --help and --list stay quick
     from pipeline.inputs.storyboard import Storyboard
+    from pipeline.planning.plan import Settings
     from scenes.engine.discovery import SceneSpec
 
 EPILOG = """\
@@ -228,80 +229,118 @@ def _registry(storyboard: Path | None) -> dict[str, SceneSpec]:
     return registry
 
 
+class CommandError(Exception):
+    """A problem with the command or its inputs: printed as one line, exit status 2."""
+
+
+class _Exit(Exception):
+    """Stop with this status (what it means has been printed already)."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
 def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_intermixed_args(argv)  # storyboards may come before and after the options
     args.storyboards = list(args.storyboard)
     args.storyboard = args.storyboards[0] if args.storyboards else None
+    try:
+        if args.schema or args.list:
+            return _describe(args)
+        slide_formats = _slide_formats(args)
+        if args.storyboard is None:
+            parser.print_usage(sys.stderr)
+            raise CommandError("a storyboard file is required (or --schema / --list)")
+        _check_numbers(args)
+        boards = _boards(args)
+        only, errors = _select(args.only or [], boards[0]) if len(boards) == 1 else (None, [])
+        if errors:
+            for msg in errors:
+                print(f"render.py: error: {msg}", file=sys.stderr)
+            return 2
+        output = args.output.resolve()
+        if args.script:
+            from pipeline.publishing.script import write_script
 
+            for board in boards:
+                for path in write_script(board, output / board.name):
+                    print(path)
+            return 0
+        return _render(args, boards, output, only, slide_formats)
+    except CommandError as e:
+        print(f"render.py: error: {e}", file=sys.stderr)
+        return 2
+    except _Exit as e:
+        return e.code
+
+
+def _describe(args: argparse.Namespace) -> int:
+    """``--schema`` (the storyboard JSON schema) or ``--list`` (every scene and its parameters)."""
     from scenes.engine.discovery import DiscoveryError
 
-    if args.schema or args.list:
-        try:
-            registry = _registry(args.storyboard)
-        except (DiscoveryError, _PluginError) as e:
-            print(f"render.py: error: {e}", file=sys.stderr)
-            return 2
-        if args.schema:
-            from pipeline.inputs.schema import storyboard_schema
+    try:
+        registry = _registry(args.storyboard)
+    except (DiscoveryError, _PluginError) as e:
+        raise CommandError(str(e)) from None
+    if args.schema:
+        from pipeline.inputs.schema import storyboard_schema
 
-            print(json.dumps(storyboard_schema(registry), indent=2, ensure_ascii=False))
-        else:
-            for scene_id, spec in registry.items():
-                fields = ", ".join(f"{k}={v.default!r}" for k, v in spec.params.model_fields.items())
-                print(f"{scene_id:<28} {spec.summary}\n{'':<28} params: {fields}")
-        return 0
+        print(json.dumps(storyboard_schema(registry), indent=2, ensure_ascii=False))
+    else:
+        for scene_id, spec in registry.items():
+            fields = ", ".join(f"{k}={v.default!r}" for k, v in spec.params.model_fields.items())
+            print(f"{scene_id:<28} {spec.summary}\n{'':<28} params: {fields}")
+    return 0
+
+
+def _slide_formats(args: argparse.Namespace) -> tuple[str, ...]:
     if args.slides is not None and args.storyboard is None and args.slides.endswith((".yaml", ".yml")):
         args.storyboard, args.slides = Path(args.slides), "html"  # `--slides lecture.yaml`: no formats given
         args.storyboards = [args.storyboard]
-    slide_formats: tuple[str, ...] = ()
-    if args.slides is not None:
-        from pipeline.publishing.slides import parse_formats
+    if args.slides is None:
+        return ()
+    from pipeline.publishing.slides import parse_formats
 
-        try:
-            slide_formats = parse_formats(args.slides)
-        except ValueError as e:
-            print(f"render.py: error: --slides: {e}", file=sys.stderr)
-            return 2
-    if args.storyboard is None:
-        parser.print_usage(sys.stderr)
-        print("render.py: error: a storyboard file is required (or --schema / --list)", file=sys.stderr)
-        return 2
+    try:
+        return parse_formats(args.slides)
+    except ValueError as e:
+        raise CommandError(f"--slides: {e}") from None
+
+
+def _check_numbers(args: argparse.Namespace) -> None:
     if args.jobs < 1:
-        print("render.py: error: --jobs must be at least 1", file=sys.stderr)
-        return 2
+        raise CommandError("--jobs must be at least 1")
     if args.timeout is not None and args.timeout <= 0:
-        print("render.py: error: --timeout must be a positive number of seconds", file=sys.stderr)
-        return 2
+        raise CommandError("--timeout must be a positive number of seconds")
 
+
+def _boards(args: argparse.Namespace) -> list[Storyboard]:
+    """The storyboards of the command line (a course's expanded in place), validated, in their locale."""
+    from pipeline.inputs.course import is_course, parse_course
     from pipeline.inputs.storyboard import StoryboardError, parse_storyboard
-    from pipeline.planning.plan import Settings, resolve_voice
-    from pipeline.run import RunOptions, run_storyboards
-    from pipeline.voice.spec import VoiceError
+    from scenes.engine.discovery import DiscoveryError
 
-    files: list[Path] = []  # the storyboards, a course's expanded in place
+    files: list[Path] = []
     for path in args.storyboards:
-        from pipeline.inputs.course import is_course, parse_course
-
         if path.is_file() and is_course(path):
             try:
                 files += parse_course(path).storyboards
             except StoryboardError as e:
-                return _problems(path, e)
+                raise _Exit(_problems(path, e)) from None
         else:
             files.append(path)
     if len(files) > 1 and args.only:
-        print("render.py: error: --only picks entries of one storyboard, not of a course", file=sys.stderr)
-        return 2
+        raise CommandError("--only picks entries of one storyboard, not of a course")
     boards: list[Storyboard] = []
     for path in files:
         try:
             board = parse_storyboard(path)
         except DiscoveryError as e:  # our own scene package breaks the convention: not the storyboard's fault
-            print(f"render.py: error: {e}", file=sys.stderr)
-            return 2
+            raise CommandError(str(e)) from None
         except StoryboardError as e:
-            return _problems(path, e)
+            raise _Exit(_problems(path, e)) from None
         if args.locale and args.locale != board.locale:
             # another language is another video: output/<name>-zh/<name>-zh.mp4, beside the original
             board = dataclasses.replace(board.in_locale(args.locale), name=f"{board.name}-{args.locale}")
@@ -309,34 +348,29 @@ def _main(argv: list[str] | None) -> int:
     names: dict[str, Path] = {}
     for board in boards:  # two storyboards writing one output folder would overwrite each other
         if board.name in names:
-            print(
-                f"render.py: error: {board.path} and {names[board.name]} both write output/{board.name}; "
-                "give one of them another name:",
-                file=sys.stderr,
+            raise CommandError(
+                f"{board.path} and {names[board.name]} both write output/{board.name}; "
+                "give one of them another name:"
             )
-            return 2
         names[board.name] = board.path
-    only, errors = _select(args.only or [], boards[0]) if len(boards) == 1 else (None, [])
-    if errors:
-        for msg in errors:
-            print(f"render.py: error: {msg}", file=sys.stderr)
-        return 2
-    output = args.output.resolve()
-    if args.script:
-        from pipeline.publishing.script import write_script
+    return boards
 
-        for board in boards:
-            for path in write_script(board, output / board.name):
-                print(path)
-        return 0
+
+def _settings(
+    args: argparse.Namespace, boards: list[Storyboard], output: Path
+) -> list[tuple[Storyboard, Settings]]:
+    """Each storyboard with its settings; the voice resolved here, once (a missing engine, model or folder
+    is one line, exit 2)."""
+    from pipeline.planning.plan import Settings, resolve_voice
+    from pipeline.voice.spec import VoiceError
+
     runs: list[tuple[Storyboard, Settings]] = []
     for board in boards:
         locale = args.locale or board.locale
-        try:  # a missing engine, model or folder: one line, exit 2
+        try:
             voice = resolve_voice(board, args.voice, locale)
         except VoiceError as e:
-            print(f"render.py: error: {e}", file=sys.stderr)
-            return 2
+            raise CommandError(str(e)) from None
         settings = Settings(
             output_dir=output,
             cache_dir=(args.cache_dir or output / ".cache" / "clips").resolve(),
@@ -347,23 +381,32 @@ def _main(argv: list[str] | None) -> int:
             voice=voice,
         )
         runs.append((board, settings))
-    from common.fsutil import FolderBusy, folder_lock, writable_dir
+    return runs
 
+
+def _render(
+    args: argparse.Namespace,
+    boards: list[Storyboard],
+    output: Path,
+    only: set[int] | None,
+    slide_formats: tuple[str, ...],
+) -> int:
+    from common.fsutil import FolderBusy, folder_lock, writable_dir
+    from pipeline.execution.executors import ExecutorError, make_executor
+    from pipeline.run import RunOptions, run_storyboards
+
+    runs = _settings(args, boards, output)
     cache_dir = runs[0][1].cache_dir
     if not args.dry_run:  # a read-only mount, a regular file: one line now, not a traceback mid-run
         for folder in (output, cache_dir):
             problem = writable_dir(folder)
             if problem:
-                print(f"render.py: error: {problem}", file=sys.stderr)
-                return 2
-    from pipeline.execution.executors import ExecutorError, make_executor
-
+                raise CommandError(problem)
     try:  # an unreachable scheduler: one line, exit 2, before anything is written
         executor = None if args.dry_run else make_executor(args.executor, args.jobs, cache_dir, args.transfer,
                                                              args.dask_resources)  # fmt: skip
     except ExecutorError as e:
-        print(f"render.py: error: {e}", file=sys.stderr)
-        return 2
+        raise CommandError(str(e)) from None
     opts = RunOptions(
         only=only,
         jobs=args.jobs,
@@ -382,8 +425,7 @@ def _main(argv: list[str] | None) -> int:
                     locks.enter_context(folder_lock(output / board.name))
             return run_storyboards(runs, opts)
     except FolderBusy as e:
-        print(f"render.py: error: {e}; wait for it to end, or render elsewhere with -o", file=sys.stderr)
-        return 2
+        raise CommandError(f"{e}; wait for it to end, or render elsewhere with -o") from None
     finally:
         if executor is not None:
             executor.close()

@@ -166,46 +166,24 @@ def _finish(
     t_start: float,
 ) -> int:
     """Stitch one storyboard, write its manifest, captions, preview, deck, report and summary."""
-    board, settings, cache = plan.board, plan.settings, plan.cache
-    out_dir = settings.output_dir / board.name
+    out_dir = plan.settings.output_dir / plan.board.name
     results = {p.job.index: JobResult(p.job, "cached", 0.0, p.cached) for p in plan.entries if p.cached}
     results.update(
         {p.job.index: rendered[p.job.log_path] for p in plan.entries if p.job.log_path in rendered}
     )
-    _step("saving the cache memos", cache.save_memos, out_dir, errors)  # a full disk: a line, not a traceback
+    # a full disk: a line, not a traceback
+    _step("saving the cache memos", plan.cache.save_memos, out_dir, errors)
     ordered = [results[p.job.index] for p in plan.selected]
-
     # the video needs every entry of the storyboard, not only the ones this run was asked for
-    jobs = [p.job for p in plan.entries]
-    found = [results[j.index].meta if j.index in results else None for j in jobs]
+    found = [results[p.job.index].meta if p.job.index in results else None for p in plan.entries]
     video = subs = None
     notes: list[str] = []
     if all(found):
         metas: list[ClipMeta] = [m for m in found if m is not None]
-        video = _step("stitching", lambda: _assemble(plan, metas, results, out_dir), out_dir, errors)
-        if video and any(b.text for m in metas for b in m.beats):
-            subs = _step("captions", lambda: _captions(plan, metas, out_dir), out_dir, errors)
-        if video and opts.preview:
-            sheet = _step("preview", lambda: _preview(plan, metas, out_dir), out_dir, errors)
-            notes += [f"contact sheet: {sheet}"] if sheet else []
-        if video and opts.slides:
-            deck = _step(
-                "slides",
-                lambda: export_deck(plan, metas, out_dir / "slides", opts.slide_formats),
-                out_dir,
-                errors,
-            )
-            notes += [f"slides: {', '.join(map(str, deck))}"] if deck else []
-        if video and opts.publish:
-            from pipeline.publishing.bundle import publish
-
-            stitched = video
-            bundle = _step("publish", lambda: publish(plan, stitched, out_dir), out_dir, errors)
-            notes += [f"publish: {bundle[0]}", *bundle[1]] if bundle else []
+        video, subs, notes = _outputs(plan, opts, metas, results, out_dir, errors)
     else:
         missing = sum(1 for m in found if not m)
         notes.append(f"video not stitched: {missing} entr{'y' if missing == 1 else 'ies'} not rendered")
-
     unrecorded = [b for m in found if m is not None for b in m.missing_recordings]
     if unrecorded:
         count = len(unrecorded)
@@ -213,10 +191,73 @@ def _finish(
             f"recorded voice: {count} beat{'s' if count != 1 else ''} without a recording "
             f"(silence of the scripted length instead): {', '.join(unrecorded)}"
         )
+    _write_report(plan, ordered, video, subs, errors, out_dir, t_start)
+    if console is None and video and not (errors or notes) and all(r.status == "cached" for r in ordered):
+        # nothing was rendered and nothing failed: a table of "cached" rows would say no more than this
+        print(
+            f"{len(ordered)} entries, all cached: nothing to render. video: {video}"
+            + (f" (captions: {subs})" if subs else "")
+        )
+        return 0
+    console = console or _console()
+    _print_summary(ordered, console)
+    if video and not errors:
+        console.print(f"[bold green]video:[/] {video}" + (f"  captions: {subs}" if subs else ""))
+    for n in notes:
+        console.print(n)
+    for err in errors:
+        console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)  # one line each
+    console.print(f"total {time.perf_counter() - t_start:.1f} s")
+    return 1 if errors or any(r.status == "failed" for r in ordered) else 0
+
+
+def _outputs(
+    plan: Plan,
+    opts: RunOptions,
+    metas: list[ClipMeta],
+    results: dict[int, JobResult],
+    out_dir: Path,
+    errors: list[str],
+) -> tuple[Path | None, Path | None, list[str]]:
+    """The stitched video, then what is made from it (captions, contact sheet, deck, bundle), each step
+    failing alone into ``errors``; the video, the captions and notes for the summary."""
+    notes: list[str] = []
+    subs = None
+    video = _step("stitching", lambda: _assemble(plan, metas, results, out_dir), out_dir, errors)
+    if not video:
+        return None, None, notes
+    if any(b.text for m in metas for b in m.beats):
+        subs = _step("captions", lambda: _captions(plan, metas, out_dir), out_dir, errors)
+    if opts.preview:
+        sheet = _step("preview", lambda: _preview(plan, metas, out_dir), out_dir, errors)
+        notes += [f"contact sheet: {sheet}"] if sheet else []
+    if opts.slides:
+        formats = opts.slide_formats
+        deck = _step("slides", lambda: export_deck(plan, metas, out_dir / "slides", formats), out_dir, errors)
+        notes += [f"slides: {', '.join(map(str, deck))}"] if deck else []
+    if opts.publish:
+        from pipeline.publishing.bundle import publish
+
+        stitched = video
+        bundle = _step("publish", lambda: publish(plan, stitched, out_dir), out_dir, errors)
+        notes += [f"publish: {bundle[0]}", *bundle[1]] if bundle else []
+    return video, subs, notes
+
+
+def _write_report(
+    plan: Plan,
+    ordered: list[JobResult],
+    video: Path | None,
+    subs: Path | None,
+    errors: list[str],
+    out_dir: Path,
+    t_start: float,
+) -> None:
+    """``last_run.json``: what this run did with each selected entry (a failure to write it is an error)."""
     report = {
-        "storyboard": str(board.path),
-        "quality": settings.quality,
-        "locale": settings.locale,
+        "storyboard": str(plan.board.path),
+        "quality": plan.settings.quality,
+        "locale": plan.settings.locale,
         "video": str(video) if video else None,
         "captions": str(subs) if subs else None,
         "errors": errors,
@@ -238,24 +279,6 @@ def _finish(
         write_text_atomic(out_dir / "last_run.json", json.dumps(report, indent=2, ensure_ascii=False))
     except OSError as e:  # the disk filled up: the summary below still says what happened
         errors.append(f"could not write {out_dir / 'last_run.json'}: {e.strerror or e}")
-    seconds = time.perf_counter() - t_start
-    if console is None and video and not (errors or notes) and all(r.status == "cached" for r in ordered):
-        # nothing was rendered and nothing failed: a table of "cached" rows would say no more than this
-        print(
-            f"{len(ordered)} entries, all cached: nothing to render. video: {video}"
-            + (f" (captions: {subs})" if subs else "")
-        )
-        return 0
-    console = console or _console()
-    _print_summary(ordered, console)
-    if video and not errors:
-        console.print(f"[bold green]video:[/] {video}" + (f"  captions: {subs}" if subs else ""))
-    for n in notes:
-        console.print(n)
-    for err in errors:
-        console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)  # one line each
-    console.print(f"total {seconds:.1f} s")
-    return 1 if errors or any(r.status == "failed" for r in ordered) else 0
 
 
 def _console() -> Console:

@@ -49,7 +49,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from common.fsutil import publish_dir, write_text_atomic
-from pipeline.planning.jobs import BeatMeta, ClipMeta, FrameRecord, Job
+from pipeline.planning.jobs import ClipMeta, FrameRecord, Job
+from scenes.engine.narration import BeatRecord
 
 
 def ranges(total: int, n: int) -> list[tuple[int, int]]:
@@ -76,20 +77,6 @@ class PauseRecord(BaseModel):
     n: int  # animations played before it
 
 
-class BeatRecordN(BaseModel):
-    """A beat with the animation boundaries it starts and ends on (``q`` and ``p``)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    id: str
-    slide: int
-    q: int
-    p: int
-    text: str
-    speech: float
-    audio: str | None  # audio/NN.<ext> in the chunk entry
-
-
 class ChunkMeta(BaseModel):
     """``chunk.json`` of a chunk's cache entry (its ``meta.json`` is an ordinary ClipMeta of the piece)."""
 
@@ -100,7 +87,10 @@ class ChunkMeta(BaseModel):
     last: bool
     times: dict[int, float]  # animation boundary n → seconds after boundary ``first``, for first ≤ n ≤ end
     pauses: tuple[PauseRecord, ...]
-    beats: tuple[BeatRecordN, ...]
+    # the beats that end in this chunk, their audio copied into the entry (audio/NNN.<ext>), and the animation
+    # boundaries each starts and ends on (q, p): the join re-times them on the whole render's clock
+    beats: tuple[BeatRecord, ...]
+    beat_plays: tuple[tuple[int, int], ...]
     slide_pieces: tuple[int, ...]  # slides with a piece in this chunk (slides/NNN.mp4)
     deck: dict[str, Any] | None = None  # the last chunk: the deck's JSON (file names as the join writes them)
     shown: dict[str, Any] = {}
@@ -185,7 +175,8 @@ class ChunkRecorder:
         end = scene.renderer.num_plays
         base = self.times.get(self.first, 0.0)
         times = {n: t - base for n, t in self.times.items() if self.first <= n <= end}
-        beats: list[BeatRecordN] = []
+        beats: list[BeatRecord] = []
+        plays: list[tuple[int, int]] = []
         (tmp / "audio").mkdir(exist_ok=True)
         for b, (q, p) in zip(scene.beats, self.beat_plays, strict=True):
             if not (self.first < p <= end or p == self.first == 0):
@@ -194,9 +185,8 @@ class ChunkRecorder:
             if b.audio:
                 audio = f"audio/{len(beats):03d}{Path(b.audio).suffix}"
                 shutil.copyfile(b.audio, tmp / audio)
-            beats.append(
-                BeatRecordN(id=b.id, slide=b.slide, q=q, p=p, text=b.text, speech=b.speech, audio=audio)
-            )
+            beats.append(b.model_copy(update={"audio": audio}))
+            plays.append((q, p))
         chunk = ChunkMeta(
             first=self.first,
             end=end,
@@ -204,6 +194,7 @@ class ChunkRecorder:
             times=times,
             pauses=tuple(self.pauses),
             beats=tuple(beats),
+            beat_plays=tuple(plays),
             slide_pieces=tuple(self.slide_pieces),
             deck=self.deck,
             shown=meta.shown if self.last else {},
@@ -269,14 +260,18 @@ def join(job: Job, pieces: list[Path]) -> ClipMeta:
                 dest = f"frames/{len(frames):02d}.png"
                 shutil.copyfile(p / pause.file, tmp / dest)
                 frames.append(FrameRecord(file=dest, kind=pause.kind, time=round(at[pause.n], 3)))
-        beats = [(p, b) for p, c in zip(pieces, chunks, strict=True) for b in c.beats]
+        beats = [
+            (p, b, qp)
+            for p, c in zip(pieces, chunks, strict=True)
+            for b, qp in zip(c.beats, c.beat_plays, strict=True)
+        ]
         voice = chunks[-1].voice
         if voice == "none":
             os.replace(video, tmp / "clip.mp4")
         else:  # the speech laid over the joined video, as the worker lays it over a whole one
             from pipeline.voice.audio import lay_out, mux, video_duration
 
-            segments = [(at[b.q], p / b.audio) for p, b in beats if b.audio]
+            segments = [(at[q], p / b.audio) for p, b, (q, _) in beats if b.audio]
             lay_out(segments, video_duration(video), tmp / "track.wav")
             mux(video, tmp / "track.wav", tmp / "clip.mp4")
             (tmp / "track.wav").unlink()
@@ -286,13 +281,8 @@ def join(job: Job, pieces: list[Path]) -> ClipMeta:
             _join_deck(job.name, deck, pieces, chunks, tmp / "slides")
         last = chunks[-1]
         missing = tuple(dict.fromkeys(m for c in chunks for m in c.missing_recordings))
-        meta = ClipMeta(
-            key=job.key,
-            scene=job.scene_id,
-            params=job.params,
-            quality=job.quality,
-            locale=job.locale,
-            name=job.name,
+        meta = ClipMeta.of(
+            job,
             duration=round(at[last.end], 6),
             resolution=last.resolution,
             fps=last.fps,
@@ -300,17 +290,7 @@ def join(job: Job, pieces: list[Path]) -> ClipMeta:
             slides=sum(1 for f in frames if f.kind == "slide"),
             frames=tuple(frames),
             shown=last.shown,
-            beats=tuple(
-                BeatMeta(
-                    id=b.id,
-                    slide=b.slide,
-                    start=round(at[b.q], 6),
-                    end=round(at[b.p], 6),
-                    text=b.text,
-                    speech=round(b.speech, 6),
-                )
-                for _, b in beats
-            ),  # fmt: skip
+            beats=tuple(b.settled(at[q], at[p]) for _, b, (q, p) in beats),
             voice=voice,
             missing_recordings=missing,
             render_seconds=round(sum(c.render_seconds for c in chunks), 3),

@@ -42,7 +42,7 @@ def count_plays(job: Job, root: Path, timeout: float | None = None) -> int:
 
 
 def _count(job: Job) -> int:
-    from pipeline.execution.worker import copy_svgs
+    from pipeline.execution.svgs import copy_svgs
     from scenes.engine import runner
     from scenes.engine.narration import Overrides
 

@@ -17,13 +17,13 @@ import time
 import traceback
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree
 
-from common.fsutil import clone_or_copy, publish_dir, write_text_atomic
+from common.fsutil import publish_dir, write_text_atomic
 from pipeline.execution.chunks import ChunkRecorder
 from pipeline.execution.clip_encoder import patch_clip_encoder
+from pipeline.execution.svgs import copy_svgs
 from pipeline.inputs.quality import QUALITIES
-from pipeline.planning.jobs import BeatMeta, ClipMeta, FrameRecord, Job
+from pipeline.planning.jobs import ClipMeta, FrameRecord, Job
 
 
 class Events:
@@ -37,9 +37,39 @@ class Events:
         self._out.write(json.dumps({"event": event, **data}) + "\n")
 
 
-def render(job: Job, events: Events) -> ClipMeta:
-    from PIL import Image
+class Recorder:
+    """A render's pause and play hooks: the pause frames it saves and the animations it counts."""
 
+    def __init__(self, tmp: Path, events: Events, chunk: ChunkRecorder | None) -> None:
+        self.tmp, self.events, self.chunk = tmp, events, chunk
+        self.frames: list[FrameRecord] = []
+        self.plays = 0
+        (tmp / "frames").mkdir(parents=True)
+
+    def pause(self, scene: Any, kind: str, index: int) -> None:
+        from PIL import Image
+
+        if kind not in ("slide", "end") or (self.chunk and not self.chunk.owns(scene, kind)):
+            return
+        file = f"frames/{len(self.frames):02d}.png"
+        Image.fromarray(scene.capture_frame()).convert("RGB").save(self.tmp / file)
+        t = round(scene.renderer.time, 3)
+        self.frames.append(FrameRecord(file=file, kind=kind, time=t))  # type: ignore[arg-type]
+        if self.chunk:
+            self.chunk.pause(scene, kind, file)
+
+    def play(self, scene: Any) -> None:
+        self.plays += 1
+        self.events.emit("play", n=self.plays, t=round(scene.renderer.time, 2))
+
+    def attach(self, scene: Any) -> None:
+        scene.play_hooks.append(self.play)
+        if self.chunk:
+            self.chunk.attach(scene)
+
+
+def render(job: Job, events: Events) -> ClipMeta:
+    """Render ``job`` into a temporary entry of the cache, then rename it into place; its metadata."""
     from scenes.engine import runner
     from scenes.engine.narration import Overrides
 
@@ -47,51 +77,22 @@ def render(job: Job, events: Events) -> ClipMeta:
     # module
     cls: Any = runner.load(job.scene_id, job.module)
     params = cls.Params.model_validate(job.params)
-
     tmp = tmp_dir(job)
     shutil.rmtree(tmp, ignore_errors=True)
-    (tmp / "frames").mkdir(parents=True)
-    frames: list[FrameRecord] = []
     # a chunk of a chunked entry renders a range of its animations (pipeline.execution.chunks)
     chunk = ChunkRecorder(job.chunk[0], job.chunk[1]) if job.chunk else None
-
-    def save_frame(scene: Any, kind: str, index: int) -> None:
-        if kind not in ("slide", "end") or (chunk and not chunk.owns(scene, kind)):
-            return
-        path = tmp / "frames" / f"{len(frames):02d}.png"
-        Image.fromarray(scene.capture_frame()).convert("RGB").save(path)
-        t = round(scene.renderer.time, 3)
-        frames.append(FrameRecord(file=f"frames/{path.name}", kind=kind, time=t))  # type: ignore[arg-type]
-        if chunk:
-            chunk.pause(scene, kind, f"frames/{path.name}")
-
-    plays = 0
-
-    def on_play(scene: Any) -> None:
-        nonlocal plays
-        plays += 1
-        events.emit("play", n=plays, t=round(scene.renderer.time, 2))
-
+    rec = Recorder(tmp, events, chunk)
     patch_clip_encoder()
     t0 = time.perf_counter()
-    # Compiled LaTeX and text SVGs are pure functions of their source, so they are shared between renders —
-    # but only finished SVGs: each worker compiles in its own folders (two workers writing one .dvi race).
-    shared = Path(job.cache_dir).parent
+    shared = Path(job.cache_dir).parent  # the SVGs every render shares (pipeline.execution.svgs)
     svg_dirs = {"tex": tmp / "media" / "Tex", "texts": tmp / "media" / "texts"}
     for name, private in svg_dirs.items():
         copy_svgs(shared / name, private, drop_broken=True)
-    voice_kind = job.voice.kind
     voice = None
-    if voice_kind != "none":
+    if job.voice.kind != "none":
         from pipeline.voice.voices import make_voice
 
         voice = make_voice(job.voice, tmp / "voice", job.name, job.locale)
-
-    def prepare(scene: Any) -> None:
-        scene.play_hooks.append(on_play)
-        if chunk:
-            chunk.attach(scene)
-
     scene, movie, size = runner.render(
         cls,
         params,
@@ -101,91 +102,52 @@ def render(job: Job, events: Events) -> ClipMeta:
         media_dir=tmp / "media",
         svg_dirs=(svg_dirs["tex"], svg_dirs["texts"]),
         output_folder=tmp / "slides",
-        hooks=(save_frame,),
+        hooks=(rec.pause,),
         voice=voice,
         narration=Overrides(**job.narration) if job.narration else None,
         config=chunk.config() if chunk else None,
-        prepare=prepare,
+        prepare=rec.attach,
     )
     # a chunk's speech is laid over the joined clip (pipeline.execution.chunks.join)
-    if voice is None or chunk:
-        os.replace(movie, tmp / "clip.mp4")
-    else:  # every clip of a narrated video has a track (silent where no one speaks): stitching stays a copy
-        from pipeline.voice.audio import lay_out, mux, video_duration
-
-        segments = [(b.start, Path(b.audio)) for b in scene.beats if b.audio]
-        lay_out(segments, video_duration(movie), tmp / "voice" / "track.wav")
-        mux(movie, tmp / "voice" / "track.wav", tmp / "clip.mp4")
-        shutil.rmtree(tmp / "voice", ignore_errors=True)
+    _clip(movie, scene.beats if voice is not None and not chunk else None, tmp)
     for name, private in svg_dirs.items():
         copy_svgs(private, shared / name)
     shutil.rmtree(tmp / "media", ignore_errors=True)
     _relativise_slides(tmp / "slides", job.name)
-    meta = ClipMeta(
-        key=job.key,
-        scene=job.scene_id,
-        params=job.params,
-        quality=job.quality,
-        locale=job.locale,
-        name=job.name,
+    meta = ClipMeta.of(
+        job,
         duration=round(float(scene.renderer.time), 6),
         resolution=(size[0], size[1]),
         fps=size[2],
-        animations=plays,
-        slides=len(frames) - 1 if frames else 0,
-        frames=tuple(frames),
+        animations=rec.plays,
+        slides=len(rec.frames) - 1 if rec.frames else 0,
+        frames=tuple(rec.frames),
         shown=_jsonable(getattr(scene, "shown", {})),
-        beats=tuple(
-            BeatMeta(
-                id=b.id,
-                slide=b.slide,
-                start=round(b.start, 6),
-                end=round(b.end, 6),
-                text=b.text,
-                speech=round(b.speech, 6),
-            )
-            for b in scene.beats
-        ),  # fmt: skip
-        voice=voice_kind,
+        beats=tuple(b.settled() for b in scene.beats),
+        voice=job.voice.kind,
         missing_recordings=tuple(getattr(voice, "missing", ())),
         render_seconds=round(time.perf_counter() - t0, 3),
         peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     )
     if chunk:
         chunk.finish(scene, tmp, meta)
-        shutil.rmtree(tmp / "voice", ignore_errors=True)
+    shutil.rmtree(tmp / "voice", ignore_errors=True)
     write_text_atomic(tmp / "meta.json", meta.model_dump_json(indent=2))
     publish_dir(tmp, job.entry_dir)
     return meta
 
 
-def copy_svgs(src: Path, dest: Path, *, drop_broken: bool = False) -> None:
-    """Copy the sound SVGs of ``src`` that ``dest`` lacks (or holds broken); each appears atomically.
+def _clip(movie: Path, beats: list[Any] | None, tmp: Path) -> None:
+    """``tmp/clip.mp4``: the movie as it is (no voice, or a chunk), or with the speech of ``beats`` laid over
+    it — every clip of a narrated video has a track (silent where no one speaks): stitching stays a copy."""
+    if beats is None:
+        os.replace(movie, tmp / "clip.mp4")
+        return
+    from pipeline.voice.audio import lay_out, mux, video_duration
 
-    Copies, never hard links, in both directions: Manim may rewrite an SVG in its private folder in place,
-    and a private file sharing the shared cache's inode would carry a half-written file into every later
-    render (a 0-byte SVG once broke a scene for good). A file is trusted only once it parses;
-    ``drop_broken`` removes a broken one from ``src`` (the shared cache), so a later render republishes it.
-    """
-    dest.mkdir(parents=True, exist_ok=True)
-    for svg in src.glob("*.svg") if src.is_dir() else ():
-        if not svg_ok(svg):
-            if drop_broken:
-                svg.unlink(missing_ok=True)
-            continue
-        target = dest / svg.name
-        if not svg_ok(target):
-            clone_or_copy(svg, target)
-
-
-def svg_ok(path: Path) -> bool:
-    """Whether ``path`` is a non-empty SVG document that parses (what a finished write leaves)."""
-    try:
-        if path.stat().st_size == 0:
-            return False
-        return ElementTree.parse(path).getroot().tag.endswith("svg")
-    except (OSError, ElementTree.ParseError):
-        return False
+    segments = [(b.start, Path(b.audio)) for b in beats if b.audio]
+    lay_out(segments, video_duration(movie), tmp / "voice" / "track.wav")
+    mux(movie, tmp / "voice" / "track.wav", tmp / "clip.mp4")
 
 
 def _relativise_slides(folder: Path, name: str) -> None:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from pipeline.inputs.quality import Quality
 from pipeline.voice.spec import NO_VOICE, ResolvedVoice
+from scenes.engine.narration import BeatRecord
 
 
 @dataclass(frozen=True)
@@ -70,19 +71,6 @@ class FrameRecord(BaseModel):
     time: float  # seconds into the clip
 
 
-class BeatMeta(BaseModel):
-    """One beat of a clip as it played (``scenes.engine.narration.BeatRecord`` without the audio file)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    id: str
-    slide: int
-    start: float  # seconds into the clip
-    end: float
-    text: str  # what was said ("" for a silent beat)
-    speech: float  # seconds of speech from ``start``
-
-
 class ClipMeta(BaseModel):
     """A rendered entry's metadata: written last into its cache entry (``meta.json``), so its presence
     means the entry is complete. Read back on every cached run."""
@@ -102,8 +90,22 @@ class ClipMeta(BaseModel):
     slides: int  # next_slide() pauses
     frames: tuple[FrameRecord, ...]
     shown: dict[str, Any]  # the values the scene drew (scene.shown), for tests and review
-    beats: tuple[BeatMeta, ...] = ()
+    beats: tuple[BeatRecord, ...] = ()  # without their audio files (BeatRecord.settled)
     voice: str = "none"  # the voice kind; every clip of a narrated video carries an audio track
     missing_recordings: tuple[str, ...] = ()  # recorded voice: beat ids with no file (silence instead)
     render_seconds: float
     peak_rss_mb: float
+
+    @classmethod
+    def of(cls, job: Job, **fields: Any) -> ClipMeta:
+        """The metadata of ``job``'s clip: what the job says (key, scene, params, quality, locale, name) and
+        what the render measured (``fields``)."""
+        return cls(
+            key=job.key,
+            scene=job.scene_id,
+            params=job.params,
+            quality=job.quality,
+            locale=job.locale,
+            name=job.name,
+            **fields,
+        )

@@ -139,7 +139,15 @@ class LectureScene(Slide):
             if rest > 1e-6:
                 self.wait(rest)
         self.beats.append(
-            BeatRecord(beat_id, slide, start, float(self.renderer.time), text, speech.duration, speech.audio)
+            BeatRecord(
+                id=beat_id,
+                slide=slide,
+                start=start,
+                end=float(self.renderer.time),
+                text=text,
+                speech=speech.duration,
+                audio=speech.audio,
+            )
         )
 
     def _notes(self) -> str:

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from pydantic import BaseModel, ConfigDict
+
 # Speech is followed by this much silence before the next beat may start speaking: a breath, so two
 # sentences in a row are not run together.
 PAUSE_AFTER = 0.35
@@ -70,9 +72,15 @@ class Overrides:
         return cls(False, replace, append)
 
 
-@dataclass
-class BeatRecord:
-    """A beat as it played: where it sits in the clip and what was said."""
+class BeatRecord(BaseModel):
+    """A beat as it played: where it sits in the clip and what was said.
+
+    The one record of a beat: the scene appends one per beat (``LectureScene.beats``), a clip's metadata
+    lists them (``ClipMeta.beats``, without the audio file, which lives only while the clip is built), and
+    a chunk of a chunked render keeps them with its own copy of the audio (``ChunkMeta.beats``).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str  # the beat's name in the scene (``gates``)
     slide: int  # index of the slide it belongs to (0 = before the first next_slide)
@@ -80,7 +88,19 @@ class BeatRecord:
     end: float
     text: str  # the narration, fields filled in ("" if this beat says nothing)
     speech: float  # seconds of audio from ``start`` (0 if silent)
-    audio: str | None = None
+    audio: str | None = None  # the speech file, while the clip is being built
+
+    def settled(self, start: float | None = None, end: float | None = None) -> BeatRecord:
+        """The record as a clip's metadata keeps it: times to the microsecond, no audio file (``start`` and
+        ``end`` replace the times, for a chunked render's joined clock)."""
+        return BeatRecord(
+            id=self.id,
+            slide=self.slide,
+            start=round(self.start if start is None else start, 6),
+            end=round(self.end if end is None else end, 6),
+            text=self.text,
+            speech=round(self.speech, 6),
+        )
 
 
 def narration_table(path: Path) -> dict[str, dict[str, str]]:

@@ -15,7 +15,7 @@ import pytest
 
 from common.fsutil import clone_or_copy, folder_lock, publish_dir, sweep_temporaries, write_text_atomic
 from pipeline.cli import main
-from pipeline.execution.worker import copy_svgs, svg_ok
+from pipeline.execution.svgs import copy_svgs, svg_ok
 from pipeline.inputs.storyboard import MAX_ENTRIES, StoryboardError, folder_name, parse_storyboard
 from pipeline.inputs.yamlsource import MAX_BYTES, MAX_DEPTH, MAX_VALUES
 
