@@ -34,21 +34,25 @@ slides: setup
 # Two workers; a scene's tests stay on one worker (memoised fast-mode runs), other files stay whole (tests/conftest.py).
 PYTEST := $(PY) -m pytest -q -n $(JOBS) --dist loadscope
 
-# mypy checks the files listed under [tool.mypy] in pyproject.toml
+# mypy checks the files listed under [tool.mypy] in pyproject.toml; lint-imports the package layers
+# ([tool.importlinter], docs/architecture.md)
 test: setup
 	$(PY) -m ruff check .
 	$(PY) -m mypy
+	$(VENV)/bin/lint-imports --no-cache
 	$(PYTEST)
 
 test-fast: setup
 	$(PY) -m ruff check .
 	$(PY) -m mypy
+	$(VENV)/bin/lint-imports --no-cache
 	$(PYTEST) -m "not render"
 
 lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 schema: setup
 	$(PY) render.py --schema > storyboards/schema.json.tmp && mv storyboards/schema.json.tmp storyboards/schema.json

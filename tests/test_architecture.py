@@ -89,7 +89,7 @@ def test_the_packages_are_the_documented_ones(graph):
         for m in graph.modules
         if m.count(".") == 1 and m.split(".")[0] in ("pipeline", "scenes") and graph.find_children(m)
     }
-    undocumented = sorted(m for m in subpackages if f"{m.replace('.', '/')}/" not in doc)
+    undocumented = sorted(m for m in subpackages if f"{m.split('.')[1]}/" not in doc)
     assert undocumented == []
 
 

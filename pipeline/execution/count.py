@@ -2,7 +2,7 @@
 
 Run as ``python -m pipeline.execution.count`` with the entry's job as JSON on stdin; prints the count. The
 scene runs ``construct()`` in Manim's dry-run mode with every animation skipped (as
-``scenes.engine.runner.run_fast`` does), silently: a narrated beat that outlasts its animations adds one
+``scenes.engine.runner.run_skipping`` does), silently: a narrated beat that outlasts its animations adds one
 ``wait`` (an animation in Manim's count), so the silent count can be short by one per such beat. That only
 shifts where the chunks are cut — the last chunk runs to the end whatever the count said, and every chunk
 starts before the real end — while synthesising the whole narration once more here would cost as much as a
@@ -54,7 +54,7 @@ def _count(job: Job) -> int:
         svg_dirs = {"tex": Path(tmp) / "Tex", "texts": Path(tmp) / "texts"}
         for name, private in svg_dirs.items():
             copy_svgs(shared / name, private, drop_broken=True)
-        scene = runner.run_fast(
+        scene = runner.run_skipping(
             cls,
             cls.Params.model_validate(job.params),
             job.locale,

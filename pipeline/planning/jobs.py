@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from pipeline.inputs.quality import Quality
-from pipeline.voice.spec import NO_VOICE, ResolvedVoice
+from pipeline.voice.resolved import NO_VOICE, ResolvedVoice
 from scenes.engine.narration import BeatRecord
 
 

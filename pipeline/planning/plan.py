@@ -15,7 +15,8 @@ from pipeline.inputs.quality import QUALITIES, Quality
 from pipeline.inputs.storyboard import Storyboard
 from pipeline.planning.cache import ClipCache
 from pipeline.planning.jobs import ClipMeta, Job
-from pipeline.voice.spec import ResolvedVoice, VoiceSpec, parse, resolve
+from pipeline.voice.resolved import ResolvedVoice
+from pipeline.voice.spec import VoiceSpec, parse, resolve
 from scenes.engine.narration import Overrides
 
 DEFAULT_VOICE = "espeak"

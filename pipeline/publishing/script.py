@@ -36,7 +36,7 @@ class ScriptBeat:
 
 def script_beats(board: Storyboard, locale: str, on_entry: Any = None) -> list[ScriptBeat]:
     """Every narrated beat of ``board`` in ``locale``, in order (runs each scene in fast mode)."""
-    from scenes.engine.runner import run_fast
+    from scenes.engine.runner import run_skipping
 
     out: list[ScriptBeat] = []
     for e in board.entries:
@@ -44,7 +44,7 @@ def script_beats(board: Storyboard, locale: str, on_entry: Any = None) -> list[S
             on_entry(e)
         raw = narration_overrides(board, e.narration, locale)
         overrides = Overrides(**raw) if raw else None
-        scene = run_fast(e.spec.cls, e.params, locale, narration=overrides)
+        scene = run_skipping(e.spec.cls, e.params, locale, narration=overrides)
         name = entry_name(e.index, e.scene)
         for b in scene.beats:
             if not b.text:

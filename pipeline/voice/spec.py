@@ -8,16 +8,12 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from common.fsutil import file_sha256
-
-KINDS = ("espeak", "piper", "recorded", "none")
-ESPEAK_VOICES = {"en": "en-us", "zh": "cmn"}  # espeak-ng voice per locale
-ESPEAK_WPM = {"en": 150, "zh": 250}  # a lecturer's pace (cmn counts a syllable a word: ~4 a second)
-AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".m4a", ".ogg", ".opus")
+from pipeline.voice.resolved import AUDIO_SUFFIXES, ESPEAK_VOICES, ESPEAK_WPM, KINDS, ResolvedVoice
 
 
 class VoiceError(ValueError):
@@ -31,29 +27,6 @@ class VoiceSpec:
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.path}" if self.path else self.kind
-
-
-@dataclass(frozen=True)
-class ResolvedVoice:
-    """A voice checked and identified once, at planning: what a job carries to its worker.
-
-    ``identity`` is what about the voice shapes the audio (engine version, model and recording hashes);
-    :meth:`key` is its part of every clip's cache key.
-    """
-
-    kind: str  # one of KINDS
-    path: str = ""
-    identity: dict[str, Any] = field(default_factory=dict)
-
-    def key(self) -> dict[str, Any]:
-        return {"kind": self.kind, "path": self.path, **self.identity}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ResolvedVoice:
-        return cls(str(data.get("kind", "none")), str(data.get("path", "")), dict(data.get("identity", {})))
-
-
-NO_VOICE = ResolvedVoice("none", "", {"kind": "none"})
 
 
 def resolve(spec: VoiceSpec, locale: str) -> ResolvedVoice:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.voice.audio import normalise
-from pipeline.voice.spec import AUDIO_SUFFIXES, ESPEAK_VOICES, ESPEAK_WPM, ResolvedVoice
+from pipeline.voice.resolved import AUDIO_SUFFIXES, ESPEAK_VOICES, ESPEAK_WPM, ResolvedVoice
 
 # Symbols a lecturer reads out: the captions keep them, the synthesiser gets words.
 SPOKEN = {

@@ -99,7 +99,7 @@ def layout_problems(
     def hook(scene, kind: str, index: int) -> None:
         problems.extend(check_layout(scene.mobjects, index, kind))
 
-    from scenes.engine.runner import run_fast
+    from scenes.engine.probe import run_fast
 
     scene = run_fast(cls, params, locale, hooks=(hook, *hooks), media_dir=media_dir)
     return scene, problems

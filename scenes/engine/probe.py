@@ -8,7 +8,7 @@ screen, by the same rule as the layout check) and collects
   ``MathTex.tex_string``; a tagged group shows its text parts joined by a space);
 - every visible string (``Picture.strings``), tagged or not, for text the scene wrote itself.
 
-The fast test harness (``scenes.engine.runner.run_fast``) stores one ``Picture`` per pause in
+The fast test harness (``scenes.engine.probe.run_fast``) stores one ``Picture`` per pause in
 ``scene.pictures``, in order, so a test reads the drawn picture instead of a record kept beside it::
 
     scene, _ = fast_run("mamba.two_views", None, "en")
@@ -217,6 +217,16 @@ def picture(mobjects: Iterable[Mobject], pause: int = -1, kind: str = "") -> Pic
     for m in mobjects:
         walk(m)
     return Picture(tuple(drawn), tuple(strings), pause, kind)
+
+
+def run_fast(
+    cls, params=None, locale: str = "en", hooks: tuple = (), media_dir: str | None = None, narration=None
+):
+    """The fast mode of the tests (:func:`scenes.engine.runner.run_skipping`: every animation skipped, nothing
+    written) with the picture on screen read into ``scene.pictures`` at every pause, before ``hooks`` run."""
+    from scenes.engine.runner import run_skipping
+
+    return run_skipping(cls, params, locale, (record_pause, *hooks), media_dir, narration)
 
 
 def record_pause(scene, kind: str, index: int) -> None:

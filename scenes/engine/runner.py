@@ -2,11 +2,11 @@
 
 Two modes, one function each:
 
-- :func:`run_fast` — ``construct()`` for real (every ``lib/`` call, every object built and placed) with
-  every animation skipped and no movie written. At each pause (every ``next_slide()`` and the end) the
-  picture on screen is read into ``scene.pictures`` (:class:`scenes.engine.probe.Picture`, one per pause)
-  before the caller's hooks run. The layout tests, ``python -m scenes.engine.check``, the recording script
-  (``--script``) and the worker-side animation count (``pipeline.execution.count``) use it.
+- :func:`run_skipping` — ``construct()`` for real (every ``lib/`` call, every object built and placed) with
+  every animation skipped and no movie written; the caller's hooks run at each pause (every
+  ``next_slide()`` and the end). The recording script (``--script``) and the animation count of a chunked
+  entry (``pipeline.execution.count``) use it; :func:`scenes.engine.probe.run_fast` adds the picture at
+  each pause, for the tests and ``python -m scenes.engine.check``.
 - :func:`render` — the real render to a movie (and manim-slides' deck files), as the pipeline's worker
   does it: the caller passes the quality, folders and voice, and gets the rendered scene back.
 
@@ -42,7 +42,7 @@ def _no_frame(*args: Any, **kwargs: Any) -> None:
     """Stands in for the renderer's frame updates in fast mode."""
 
 
-def run_fast(
+def run_skipping(
     cls: Any,
     params: SceneParams | None = None,
     locale: str = "en",
@@ -59,8 +59,6 @@ def run_fast(
     """
     from manim import tempconfig
 
-    from scenes.engine.probe import record_pause
-
     with tempfile.TemporaryDirectory() as tmp:
         config: dict[str, Any] = {
             "dry_run": True,
@@ -73,7 +71,7 @@ def run_fast(
         if svg_dirs is not None:
             config |= {"tex_dir": str(svg_dirs[0]), "text_dir": str(svg_dirs[1])}
         with tempconfig(config):
-            scene = cls(params=params, locale=locale, pause_hooks=(record_pause, *hooks), narration=narration)
+            scene = cls(params=params, locale=locale, pause_hooks=hooks, narration=narration)
             scene.renderer._original_skipping_status = True  # skip every animation: jump to its end state
             scene.renderer.skip_animations = True
             # Manim still rasterises the frame once per play while skipping (~30 % of a fast run); nothing

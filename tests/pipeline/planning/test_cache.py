@@ -40,6 +40,9 @@ def make_tree(root: Path) -> None:
         "lib/deep.py": "VALUE = 1\n",
         "lib/lazy.py": "def g():\n    return 2\n",
         "pipeline/__init__.py": "",
+        "pipeline/execution/__init__.py": "",
+        "pipeline/planning/__init__.py": "",
+        "pipeline/inputs/__init__.py": "",
         "pipeline/execution/worker.py": "from pipeline.planning.jobs import QUALITIES\n",
         "pipeline/planning/jobs.py": "QUALITIES = {}\n",
         "pipeline/inputs/storyboard.py": "MESSAGE = 'unknown key'\n",
@@ -99,17 +102,23 @@ def test_the_real_key_covers_the_renderer_and_not_the_orchestration():
     for m in RENDER_MODULES:
         worker |= set(index.closure(m))
     # scenes.engine.registry: where the worker finds the class the scene module registered
-    assert worker == {
-        "pipeline",
+    packages = {"pipeline", "pipeline.execution", "pipeline.planning", "pipeline.inputs", "pipeline.voice"}
+    assert worker == packages | {
         "pipeline.execution.worker",
         "pipeline.planning.jobs",
+        "pipeline.inputs.quality",  # Manim's preset for the job's quality
+        "common",
         "common.fsutil",
         "scenes",
+        "scenes.engine",
         "scenes.engine.registry",
+        "scenes.engine.runner",  # the one place a scene is configured and rendered
+        "pipeline.execution.svgs",  # the compiled LaTeX and text shared between renders
         # narration: the beats' timing and the voice track (the voice's parsing and identity are not here)
         "scenes.engine.narration",
         "pipeline.voice.voices",
         "pipeline.voice.audio",
+        "pipeline.voice.resolved",
         # chunked entries: a chunk's range, times and deck pieces, and the join of the chunks into a clip
         "pipeline.execution.chunks",
         "pipeline.execution.clip_encoder",
@@ -128,6 +137,9 @@ def test_the_real_key_covers_the_renderer_and_not_the_orchestration():
         "pipeline.execution.executors",
         "pipeline.inputs.course",
         "pipeline.execution.count",
+        "pipeline.voice.spec",
+        "scenes.engine.probe",  # the tests' picture of a pause: editing it re-renders nothing
+        "scenes.engine.layout",
     }
     for spec in discover().values():
         closure = set(index.closure(spec.module))

@@ -52,7 +52,7 @@ def pkg_root(tmp_path, monkeypatch):
 
 def test_builtin_scenes_follow_the_rule():
     specs = discover()
-    assert {sid.split(".")[0] for sid in specs} >= {"kit", "mamba"}  # every topic's scenes are found
+    assert {sid.split(".")[0] for sid in specs} >= {"showcase", "mamba"}  # every topic's scenes are found
     for sid, spec in specs.items():
         topic, name = sid.split(".")
         assert (

@@ -13,9 +13,8 @@ import pytest
 from manim import FadeOut, ReplacementTransform, Text, VGroup
 
 from scenes.engine.base import LectureScene
-from scenes.engine.probe import Picture, UnknownKey, picture
+from scenes.engine.probe import Picture, UnknownKey, picture, run_fast
 from scenes.engine.registry import SceneParams
-from scenes.engine.runner import run_fast
 from scenes.kit import numbers, theme
 from scenes.kit.anim import fade_in, fade_out
 from scenes.kit.diagram import Block

@@ -8,8 +8,8 @@ import pytest
 from manim import DOWN, UP, FadeOut
 
 from scenes.engine.base import LectureScene
+from scenes.engine.probe import run_fast
 from scenes.engine.registry import SceneParams
-from scenes.engine.runner import run_fast
 from scenes.kit import numbers, theme
 from scenes.kit.anim import fade_in
 from scenes.kit.bars import Bars, ShareBar

@@ -7,8 +7,8 @@ import pytest
 from manim import DOWN, LEFT, UP, FadeOut, ManimColor, Square, config
 
 from scenes.engine.base import LectureScene
+from scenes.engine.probe import run_fast
 from scenes.engine.registry import SceneParams
-from scenes.engine.runner import run_fast
 from scenes.kit import theme
 from scenes.kit.bars import Bars, ShareBar
 from scenes.kit.equation import Equation, UnknownTerm

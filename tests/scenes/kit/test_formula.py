@@ -10,8 +10,8 @@ import pytest
 from manim import FadeOut, MathTex
 
 from scenes.engine.base import LectureScene
+from scenes.engine.probe import run_fast
 from scenes.engine.registry import SceneParams
-from scenes.engine.runner import run_fast
 from scenes.kit.formula import Num, formula, matrix_pieces, vector_pieces
 
 A = np.array([[-0.25, 0.0], [1.04, -0.3]])
