@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 
-.PHONY: setup system web demo demo-zh slides test test-fast lint schema golden mutants retrain bench bench-cached clean
+.PHONY: setup system web demo demo-zh slides test test-fast lint schema golden mutants retrain bench bench-cached clean fuzz
 
 setup: system web $(STAMP)
 
@@ -47,6 +47,12 @@ test-fast: setup
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports --no-cache
 	$(PYTEST) -m "not render"
+
+# Random storyboards, narration overrides, options and storyboard paths (a FIFO, a folder, a link loop…) thrown
+# at validation, as `make test` does with a few dozen of each; here FUZZ_EXAMPLES of each (a few minutes).
+FUZZ_EXAMPLES ?= 2000
+fuzz: setup
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q -p no:cacheprovider tests/pipeline/inputs/test_fuzz_validation.py
 
 lint: setup
 	$(PY) -m ruff check .

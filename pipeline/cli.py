@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import io
 import json
 import os
 import signal
@@ -20,6 +21,8 @@ if TYPE_CHECKING:  # imported where needed: --help and --list stay quick
     from pipeline.inputs.storyboard import Storyboard
     from pipeline.planning.plan import Settings
     from scenes.engine.discovery import SceneSpec
+
+MAX_TIMEOUT = 7 * 24 * 3600  # --timeout's bound: beyond any render, and within what a timer can wait
 
 EPILOG = """\
 examples:
@@ -104,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="stop an entry's worker after this long; it fails, the others go on (default by quality: "
         + ", ".join(f"{q} {s.timeout / 60:g} min" for q, s in QUALITIES.items())
-        + ")",
+        + f"; at most {MAX_TIMEOUT} s, a week)",
     )
     p.add_argument(
         "--voice",
@@ -258,7 +261,7 @@ def _main(argv: list[str] | None) -> int:
         only, errors = _select(args.only or [], boards[0]) if len(boards) == 1 else (None, [])
         if errors:
             for msg in errors:
-                print(f"render.py: error: {msg}", file=sys.stderr)
+                _error(msg)
             return 2
         output = args.output.resolve()
         if args.script:
@@ -270,7 +273,7 @@ def _main(argv: list[str] | None) -> int:
             return 0
         return _render(args, boards, output, only, slide_formats)
     except CommandError as e:
-        print(f"render.py: error: {e}", file=sys.stderr)
+        _error(str(e))
         return 2
     except _Exit as e:
         return e.code
@@ -312,8 +315,11 @@ def _slide_formats(args: argparse.Namespace) -> tuple[str, ...]:
 def _check_numbers(args: argparse.Namespace) -> None:
     if args.jobs < 1:
         raise CommandError("--jobs must be at least 1")
-    if args.timeout is not None and args.timeout <= 0:
-        raise CommandError("--timeout must be a positive number of seconds")
+    if args.timeout is not None and not 0 < args.timeout <= MAX_TIMEOUT:  # nan, inf: not in the range either
+        raise CommandError(
+            f"--timeout {args.timeout:g}: expected a number of seconds above 0 and at most {MAX_TIMEOUT} "
+            "(a week)"
+        )
 
 
 def _boards(args: argparse.Namespace) -> list[Storyboard]:
@@ -431,13 +437,22 @@ def _render(
             executor.close()
 
 
+def _error(message: str) -> None:
+    """``render.py: error: MESSAGE`` on stderr, on one line whatever a path or a value in it holds."""
+    from pipeline.inputs.yamlsource import one_line
+
+    print(f"render.py: error: {one_line(message)}", file=sys.stderr)
+
+
 def _problems(path: Path, e: Exception) -> int:
     """Print a storyboard's or course's problems (file:line each); the exit status 2."""
+    from pipeline.inputs.yamlsource import one_line
+
     problems = getattr(e, "problems", [])
     n = len(problems)
-    print(f"{path}: {n} problem{'s' if n != 1 else ''}; nothing was rendered", file=sys.stderr)
+    print(one_line(f"{path}: {n} problem{'s' if n != 1 else ''}; nothing was rendered"), file=sys.stderr)
     for p in problems:
-        print(f"  {p}", file=sys.stderr)
+        print(f"  {one_line(str(p))}", file=sys.stderr)
     return 2
 
 
@@ -452,6 +467,10 @@ def main(argv: list[str] | None = None) -> int:
 
     main_thread = threading.current_thread() is threading.main_thread()  # signals reach only that one
     previous = signal.signal(signal.SIGTERM, interrupt) if main_thread else None
+    # a path that is not UTF-8 (`-o $'\xff'`) is printed with an escape, as on stderr, not a traceback
+    stdout, errors = sys.stdout, getattr(sys.stdout, "errors", None)
+    if errors == "strict" and isinstance(stdout, io.TextIOWrapper):
+        stdout.reconfigure(errors="backslashreplace")
     try:
         return _main(argv)
     except (KeyboardInterrupt, Interrupted) as e:
@@ -462,8 +481,11 @@ def main(argv: list[str] | None = None) -> int:
         return 128 + signum
     except OSError as e:
         where = f": {e.filename}" if e.filename else ""
-        print(f"render.py: error: {e.strerror or e}{where}", file=sys.stderr)
+        _error(f"{e.strerror or e}{where}")
         return 1
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+        if errors == "strict" and isinstance(stdout, io.TextIOWrapper):
+            with contextlib.suppress(ValueError):  # closed meanwhile
+                stdout.reconfigure(errors="strict")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from common.fsutil import clone_or_copy, sweep_temporaries, write_text_atomic
+from common.fsutil import clone_or_copy, real_dir, sweep_temporaries, write_text_atomic
 from pipeline import ROOT
 from pipeline.execution.chunks import chunk_key, have_chunk, join, ranges
 from pipeline.execution.count import count_plays
@@ -25,7 +25,7 @@ from pipeline.execution.processes import JobResult
 from pipeline.inputs.storyboard import Storyboard
 from pipeline.planning.jobs import ClipMeta, Job
 from pipeline.planning.plan import Plan, Settings, make_plan
-from pipeline.publishing.media import MediaError, stitch
+from pipeline.publishing.media import MediaError, intact, stitch
 from pipeline.publishing.slides import SlidesError, export_deck
 
 if TYPE_CHECKING:  # rich is imported when there is something to show: a cached re-run prints one line
@@ -184,6 +184,11 @@ def _finish(
     else:
         missing = sum(1 for m in found if not m)
         notes.append(f"video not stitched: {missing} entr{'y' if missing == 1 else 'ies'} not rendered")
+    notes[:0] = [  # a clip found damaged in the cache is a miss (rendered again if selected): say why
+        f"{p.job.name}: its cached clip is damaged ({plan.cache.damaged[p.job.key]}) and was not used"
+        for p in plan.entries
+        if p.job.key in plan.cache.damaged
+    ]
     unrecorded = [b for m in found if m is not None for b in m.missing_recordings]
     if unrecorded:
         count = len(unrecorded)
@@ -199,14 +204,17 @@ def _finish(
             + (f" (captions: {subs})" if subs else "")
         )
         return 0
+    from rich.text import Text  # user text (titles, paths, errors) as Text: never read as markup or :emoji:
+
     console = console or _console()
     _print_summary(ordered, console)
     if video and not errors:
-        console.print(f"[bold green]video:[/] {video}" + (f"  captions: {subs}" if subs else ""))
+        captions = f"  captions: {subs}" if subs else ""
+        console.print(Text.assemble(("video:", "bold green"), f" {video}{captions}"), soft_wrap=True)
     for n in notes:
-        console.print(n)
+        console.print(Text(n), soft_wrap=True)
     for err in errors:
-        console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)  # one line each
+        console.print(Text.assemble(("error:", "bold red"), f" {err}"), soft_wrap=True)  # one line each
     console.print(f"total {time.perf_counter() - t_start:.1f} s")
     return 1 if errors or any(r.status == "failed" for r in ordered) else 0
 
@@ -372,7 +380,7 @@ def _render_with_lines(
     label = _label(jobs)
 
     def say(job: Job, text: str) -> None:
-        console.print(f"{label(job)}: {text}", highlight=False, markup=False, soft_wrap=True)
+        console.print(f"{label(job)}: {text}", highlight=False, markup=False, emoji=False, soft_wrap=True)
 
     def on_event(job: Job, event: str, data: dict[str, Any]) -> None:
         with lock:
@@ -394,15 +402,15 @@ def _render_with_lines(
 def _assemble(plan: Plan, metas: list[ClipMeta], results: dict[int, JobResult], out_dir: Path) -> Path:
     board, settings, cache = plan.board, plan.settings, plan.cache
     jobs = [p.job for p in plan.entries]
-    clips_dir = out_dir / "clips"
+    clips_dir = real_dir(out_dir / "clips")  # a link planted there is replaced: its folder is not ours
     clips = []
     for job in jobs:
         dest = clips_dir / f"{job.name}.mp4"
         clone_or_copy(cache.entry(job.key) / "clip.mp4", dest)
         clips.append(dest)
     for stale in clips_dir.glob("*.mp4"):  # clips of entries no longer in the storyboard
-        if stale not in clips:
-            stale.unlink()
+        if stale not in clips and (stale.is_symlink() or not stale.is_dir()):
+            stale.unlink(missing_ok=True)  # a link goes by its name: what it points to stays
     video = out_dir / f"{board.name}.mp4"
     manifest_path = out_dir / "manifest.json"
     keys = [j.key for j in jobs]
@@ -411,9 +419,12 @@ def _assemble(plan: Plan, metas: list[ClipMeta], results: dict[int, JobResult], 
         old
         and old.get("keys") == keys
         and old.get("title") == board.title
-        and video.is_file()
+        and (kept := intact(video, old.get("video_file"))) is not None  # damaged since: stitched again
         and [e["chapter"] for e in old.get("entries", [])] == [j.chapter for j in jobs]
     ):
+        if kept != old["video_file"]:  # the same bytes under a new identity (a copy): hash it once only
+            text = json.dumps({**old, "video_file": kept}, indent=2, ensure_ascii=False)
+            write_text_atomic(manifest_path, text)
         return video  # nothing changed: the stitched video is current
     t0 = time.perf_counter()
     info = stitch(clips, video, board.title, [j.chapter for j in jobs])
@@ -444,6 +455,7 @@ def _assemble(plan: Plan, metas: list[ClipMeta], results: dict[int, JobResult], 
         "locale": settings.locale,
         "quality": settings.quality,
         "video": video.name,
+        "video_file": info.record,  # its size and sha256: a later run re-stitches it if it no longer matches
         "duration": round(info.duration, 3),
         "stitch": {"method": info.method, "seconds": round(stitch_seconds, 3)},
         "chapters": [{"title": e["chapter"], "start": e["start"]} for e in entries],
@@ -495,23 +507,26 @@ def _read_json(path: Path) -> Any:
 
 def _print_plan(plan: Plan, console: Console) -> None:
     from rich.table import Table
+    from rich.text import Text  # user text (titles, paths) as Text: never read as markup or :emoji:
 
     board, settings = plan.board, plan.settings
-    table = Table(title=f"{board.title} — plan ({settings.quality}, {settings.locale})")
+    title = f"{board.title} — plan ({settings.quality}, {settings.locale})"
+    table = Table(title=Text(title, style="table.title"))
     for col in ("#", "scene", "chapter", "action", "key"):
         table.add_column(col)
     for p in plan.selected:
         table.add_row(
             str(p.job.index + 1),
-            p.job.scene_id,
-            p.job.chapter,
+            Text(p.job.scene_id),
+            Text(p.job.chapter),
             "cached" if p.cached else "[yellow]render",
             p.job.key[:12],
         )
     console.print(table)
     n = len(plan.todo)
     console.print(
-        f"{n} to render, {len(plan.selected) - n} cached; output: {settings.output_dir / board.name}"
+        Text(f"{n} to render, {len(plan.selected) - n} cached; output: {settings.output_dir / board.name}"),
+        soft_wrap=True,
     )
 
 
@@ -524,9 +539,10 @@ def _print_summary(results: list[JobResult], console: Console) -> None:
             cells += [f"clip {m.duration:.1f} s"] if m else []
             cells += [f"peak {m.peak_rss_mb} MB"] if m and r.status == "rendered" else []
             cells += [f"{r.error} (log: {r.job.log_path})"] if r.status == "failed" else []
-            console.print("  ".join(cells), highlight=False, markup=False, soft_wrap=True)
+            console.print("  ".join(cells), highlight=False, markup=False, emoji=False, soft_wrap=True)
         return
     from rich.table import Table
+    from rich.text import Text  # errors and paths as Text: never read as markup
 
     table = Table(title="render summary")
     for col in ("#", "entry", "status", "seconds", "clip s", "peak MB", "log"):
@@ -541,13 +557,10 @@ def _print_summary(results: list[JobResult], console: Console) -> None:
             f"{r.seconds:.1f}",
             f"{m.duration:.1f}" if m else "",
             f"{m.peak_rss_mb}" if m and r.status == "rendered" else "",
-            r.job.log_path if r.status == "failed" else "",
+            Text(r.job.log_path) if r.status == "failed" else "",
         )
     console.print(table)
     for r in results:
         if r.status == "failed":
-            console.print(
-                f"[red]failed[/] {r.job.name}: {r.error} (log: {r.job.log_path})",
-                highlight=False,
-                soft_wrap=True,
-            )
+            line = Text.assemble(("failed", "red"), f" {r.job.name}: {r.error} (log: {r.job.log_path})")
+            console.print(line, soft_wrap=True)

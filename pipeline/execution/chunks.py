@@ -26,6 +26,9 @@ What must not be chunked naively, and how it is handled here:
   for every slide, the concatenation of its partial movies inside the chunk, and the join concatenates a
   slide's pieces (stream copy, as manim-slides does). The last chunk writes the deck's JSON.
 - **Pause frames** are captured by the chunk that renders the animation just before the pause.
+- **Damage.** Each chunk's clip is checked before it is cached (ffprobe reads it whole, as long as its
+  range: :attr:`ChunkMeta.length`) and recorded with its size and sha256 like any clip; :func:`have_chunk`
+  uses a cached chunk only if it still matches them, and the joined clip is checked before it is cached.
 - **Random state.** Each chunk runs ``construct()`` from the top in a fresh process, so the scene draws the
   same random numbers in the same order as a whole render; scenes must not use unseeded randomness
   (they do not: a clip must be reproducible for the cache anyway).
@@ -38,7 +41,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -49,6 +51,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from common.fsutil import publish_dir, write_text_atomic
+from common.verified import BadMedia, check_video, run_ffmpeg
 from pipeline.planning.jobs import ClipMeta, FrameRecord, Job
 from scenes.engine.narration import BeatRecord
 
@@ -100,6 +103,11 @@ class ChunkMeta(BaseModel):
     fps: float
     render_seconds: float
     peak_rss_mb: float
+
+    @property
+    def length(self) -> float:
+        """Seconds of video this chunk rendered: the whole render's clock over its range."""
+        return self.times[self.end] - self.times.get(self.first, 0.0)
 
 
 @dataclass
@@ -230,9 +238,17 @@ def _deck(scene: Any, name: str) -> dict[str, Any]:
 
 
 def have_chunk(job: Job) -> bool:
-    """Whether the cache holds this chunk whole (``meta.json`` is written last, as for any clip)."""
+    """Whether the cache holds this chunk whole (``meta.json`` is written last, as for any clip) and its
+    clip is still the one its worker wrote (size and sha256 of its ``meta.json``). Always hashed: a chunk
+    is looked at only when its entry is about to be joined, which reads every chunk anyway."""
     entry = job.entry_dir
-    return all((entry / f).is_file() for f in ("clip.mp4", "chunk.json", "meta.json"))
+    if not all((entry / f).is_file() for f in ("clip.mp4", "chunk.json", "meta.json")):
+        return False
+    try:
+        meta = ClipMeta.model_validate_json((entry / "meta.json").read_bytes())
+    except (OSError, ValueError):
+        return False
+    return meta.check_clip(entry / "clip.mp4")[0] is None
 
 
 def join(job: Job, pieces: list[Path]) -> ClipMeta:
@@ -253,7 +269,7 @@ def join(job: Job, pieces: list[Path]) -> ClipMeta:
     (tmp / "frames").mkdir(parents=True)
     try:
         video = tmp / "video.mp4"
-        concat([p / "clip.mp4" for p in pieces], video)
+        concat([p / "clip.mp4" for p in pieces], video, offset)
         frames: list[FrameRecord] = []
         for p, c in zip(pieces, chunks, strict=True):
             for pause in c.pauses:
@@ -281,8 +297,13 @@ def join(job: Job, pieces: list[Path]) -> ClipMeta:
             _join_deck(job.name, deck, pieces, chunks, tmp / "slides")
         last = chunks[-1]
         missing = tuple(dict.fromkeys(m for c in chunks for m in c.missing_recordings))
+        try:  # before the rename into the cache, as for a clip rendered whole (pipeline.execution.worker)
+            check_video(tmp / "clip.mp4", offset, audio=True if voice != "none" else None)
+        except BadMedia as e:
+            raise BadMedia(f"the joined clip is damaged and was not cached: {e}") from None
         meta = ClipMeta.of(
             job,
+            tmp / "clip.mp4",
             duration=round(at[last.end], 6),
             resolution=last.resolution,
             fps=last.fps,
@@ -328,8 +349,9 @@ def _json(data: Any) -> str:
     return json.dumps(data, indent=2)
 
 
-def concat(clips: list[Path], dest: Path) -> None:
-    """Stream-copy ``clips`` one after another into ``dest`` (the concat demuxer: packets are not touched)."""
+def concat(clips: list[Path], dest: Path, duration: float) -> None:
+    """Stream-copy ``clips`` one after another into ``dest`` (the concat demuxer: packets are not touched),
+    which must then read whole and last ``duration`` seconds (:class:`BadMedia` if not)."""
     with tempfile.NamedTemporaryFile("w", suffix=".txt", dir=dest.parent, delete=False) as lst:
         lst.write(
             "".join(
@@ -340,8 +362,7 @@ def concat(clips: list[Path], dest: Path) -> None:
     try:
         args = ["ffmpeg", "-y", "-v", "error", "-f", "concat", "-safe", "0", "-i", lst.name, "-map", "0:v",
                 "-c", "copy", "-movflags", "+faststart", str(dest)]  # fmt: skip
-        proc = subprocess.run(args, capture_output=True, text=True, check=False)
-        if proc.returncode != 0:
-            raise RuntimeError(f"joining chunks failed: {proc.stderr.strip()[-500:]}")
+        run_ffmpeg(args)  # a failure also when it exits 0 but could not write (a full disk)
+        check_video(dest, duration)
     finally:
         os.unlink(lst.name)

@@ -42,18 +42,18 @@ def count_plays(job: Job, root: Path, timeout: float | None = None) -> int:
 
 
 def _count(job: Job) -> int:
-    from pipeline.execution.svgs import copy_svgs
+    from pipeline.execution.svgs import fetch_svgs, publish_svgs, shared_svg_dir
     from scenes.engine import runner
     from scenes.engine.narration import Overrides
 
     cls: Any = runner.load(job.scene_id, job.module, job.import_path)
-    shared = Path(job.cache_dir).parent
+    shared = shared_svg_dir(Path(job.cache_dir))
     with tempfile.TemporaryDirectory() as tmp:
         # the LaTeX and text this scene compiles go to the shared SVG cache, as a worker's do: the chunks,
         # which start after the count, then find them compiled instead of each compiling everything again
         svg_dirs = {"tex": Path(tmp) / "Tex", "texts": Path(tmp) / "texts"}
         for name, private in svg_dirs.items():
-            copy_svgs(shared / name, private, drop_broken=True)
+            fetch_svgs(shared / name, private)
         scene = runner.run_skipping(
             cls,
             cls.Params.model_validate(job.params),
@@ -64,7 +64,7 @@ def _count(job: Job) -> int:
         )
         plays = int(scene.renderer.num_plays)
         for name, private in svg_dirs.items():
-            copy_svgs(private, shared / name)
+            publish_svgs(private, shared / name)
         return plays
 
 

@@ -18,7 +18,9 @@ finished cache entry reaches the client one of two ways (``--transfer``):
     The client writes a file with a random token into its cache folder and asks every worker to read it:
     ``files`` if every worker sees it, else ``bytes``.
 
-A failing entry fails alone, with one line; an unreachable scheduler is one line and exit status 2.
+A failing entry fails alone, with one line; an unreachable scheduler, or one that does not answer within
+:data:`CONNECT_SECONDS`, is one line and exit status 2. Each render is a worker process of the Dask worker
+that runs its task, and dies with it (:mod:`pipeline.execution.processes`: its watchdog).
 """
 
 from __future__ import annotations
@@ -44,7 +46,8 @@ from pipeline.planning.jobs import ClipMeta, Job
 
 Transfer = Literal["auto", "files", "bytes"]
 TOPIC = "dlvideo-progress"  # the Dask event topic that carries a remote worker's progress
-CONNECT_TIMEOUT = "10s"
+# the whole handshake with the scheduler (TCP, Dask's greeting, the client's registration) ends within this
+CONNECT_SECONDS = 10.0
 
 
 def _distributed() -> Any:
@@ -229,6 +232,33 @@ def _meta(entry: Path) -> ClipMeta:
         raise TransferError(f"the entry's meta.json is missing or invalid: {e}") from None
 
 
+def connect(address: str, seconds: float) -> Any:
+    """A ``distributed.Client`` of the scheduler at ``address``, connected within ``seconds`` (and one more
+    for Dask's own timeout to report first); raises ExecutorError (one line) otherwise.
+
+    Dask bounds the TCP connection by its timeout but not the greeting that follows: a port that accepts
+    and never answers (another service, a hung scheduler) would keep ``Client()`` waiting forever. So it is
+    made in a thread that is given up at the deadline (a daemon: it cannot keep the process alive)."""
+    outcome: list[Any] = []
+
+    def make() -> None:
+        try:
+            outcome.append(_distributed().Client(address, timeout=seconds, set_as_default=False))
+        except Exception as e:  # OSError, TimeoutError, a protocol mismatch: all mean "not usable"
+            outcome.append(e)
+
+    thread = threading.Thread(target=make, name="dask-connect", daemon=True)
+    thread.start()
+    thread.join(seconds + 1.0)
+    if not outcome:
+        why = f"no answer within {seconds:g} s (is a Dask scheduler listening there?)"
+    elif isinstance(outcome[0], Exception):
+        why = " ".join(str(outcome[0]).split()) or type(outcome[0]).__name__
+    else:
+        return outcome[0]
+    raise ExecutorError(f"cannot reach the Dask scheduler at {address}: {why}")
+
+
 class DaskExecutor:
     """Jobs as Dask tasks (``Client.submit``, ``pure=False``): longest first by priority, each a fresh
     worker process on whichever Dask worker takes it."""
@@ -240,11 +270,7 @@ class DaskExecutor:
         transfer: Transfer = "auto",
         resources: dict[str, float] | None = None,
     ) -> None:
-        try:
-            self.client: Any = _distributed().Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
-        except Exception as e:  # OSError, TimeoutError, a protocol mismatch: all mean "not usable"
-            why = " ".join(str(e).split()) or type(e).__name__
-            raise ExecutorError(f"cannot reach the Dask scheduler at {address}: {why}") from None
+        self.client: Any = connect(address, CONNECT_SECONDS)
         self.address = address
         self.resources = resources
         self.transfer: Literal["files", "bytes"] = self._probe(cache_dir) if transfer == "auto" else transfer

@@ -4,7 +4,9 @@ Each job runs in a fresh ``python -m pipeline.execution.worker`` process (Manim'
 and a crash or leak in one scene cannot touch the others). Threads only wait on the processes. A worker still
 running after its timeout is stopped with its whole process group (LaTeX, ffmpeg) and fails like any
 failing entry; the others go on. On Ctrl-C or SIGTERM every worker is stopped at once (a render can take
-minutes), its temporary folder removed, and no other worker starts.
+minutes), its temporary folder removed, and no other worker starts. A process that dies without a chance
+to stop its workers (``kill -9``, the OOM killer, a Dask worker lost) takes them with it: each worker has a
+watchdog (:func:`_watchdog`) that stops its process group when the process that started it is gone.
 """
 
 from __future__ import annotations
@@ -47,9 +49,10 @@ _LIVE_LOCK = threading.Lock()
 _STOPPING = threading.Event()  # set on Ctrl-C / SIGTERM: no new worker starts
 
 
-class Interrupted(BaseException):
-    """A signal asked the run to stop (SIGTERM; Ctrl-C raises KeyboardInterrupt). A BaseException, like
-    KeyboardInterrupt, so no ``except Exception`` on the way swallows it."""
+class Interrupted(KeyboardInterrupt):
+    """A signal asked the run to stop (SIGTERM; Ctrl-C raises KeyboardInterrupt itself). A KeyboardInterrupt,
+    so no ``except Exception`` on the way swallows it, and code that must let a user's stop through (e.g.
+    a plugin's import, which catches everything else) lets this one through too."""
 
     def __init__(self, signum: int) -> None:
         super().__init__(signal.Signals(signum).name)
@@ -81,6 +84,7 @@ def run_job(job: Job, on_event: ProgressFn, timeout: float | None = None) -> Job
                 start_new_session=True,  # its own process group, so a timeout stops its children too
             )
             _LIVE.add(proc)
+        watchdog = _watchdog(proc)
         assert proc.stdin and proc.stdout
 
         def stop() -> None:
@@ -114,6 +118,7 @@ def run_job(job: Job, on_event: ProgressFn, timeout: float | None = None) -> Job
             if proc.poll() is None:  # interrupted: leave no orphan rendering on
                 _kill_group(proc)
                 proc.wait()
+            _dismiss(watchdog)
             with _LIVE_LOCK:
                 _LIVE.discard(proc)
     seconds = time.perf_counter() - t0
@@ -131,6 +136,55 @@ def run_job(job: Job, on_event: ProgressFn, timeout: float | None = None) -> Job
     if code != 0 or meta is None:
         return JobResult(job, "failed", seconds, error=error or f"worker exited with status {code}")
     return JobResult(job, "rendered", seconds, meta)
+
+
+# The watchdog: reads one line from a pipe whose only writer is this process. A line means the worker is
+# done (the watchdog exits); end of file without one means this process died: it kills the worker's group.
+_WATCHDOG = 'read -r _ || kill -s KILL -- "-$1"'
+
+
+@dataclass
+class _Watchdog:
+    proc: subprocess.Popen[bytes]
+    fd: int  # the pipe's write end: open as long as this process lives
+
+
+def _watchdog(worker: subprocess.Popen[str]) -> _Watchdog | None:
+    """A ``sh`` that kills ``worker``'s process group (it, LaTeX, ffmpeg) if this process dies first.
+
+    Needed because a worker has its own process group and session (so a timeout can stop its children):
+    without it, a parent killed with SIGKILL (``kill -9``, the OOM killer, a lost Dask worker) leaves its
+    render running for minutes. The watchdog is in a session of its own, so a signal to this process's
+    group does not end it before it can act. None (and no watchdog) where ``sh`` cannot be started."""
+    try:
+        read_end, write_end = os.pipe()  # not inherited by any other child (O_CLOEXEC; close_fds)
+    except OSError:  # out of file descriptors: the worker runs, unwatched, as it did before
+        return None
+    try:
+        proc = subprocess.Popen(
+            ["sh", "-c", _WATCHDOG, "sh", str(worker.pid)],
+            stdin=read_end,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    except OSError:
+        os.close(write_end)
+        return None
+    finally:
+        os.close(read_end)
+    return _Watchdog(proc, write_end)
+
+
+def _dismiss(watchdog: _Watchdog | None) -> None:
+    """The worker has ended: tell its watchdog to exit without killing anything, and reap it."""
+    if watchdog is None:
+        return
+    with contextlib.suppress(OSError):  # it died already (a signal to it alone): nothing to tell
+        os.write(watchdog.fd, b"done\n")
+    os.close(watchdog.fd)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        watchdog.proc.wait(timeout=5)
 
 
 def _kill_group(proc: subprocess.Popen[str]) -> None:

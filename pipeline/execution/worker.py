@@ -3,7 +3,10 @@
 Run as ``python -m pipeline.execution.worker`` with the job as JSON on stdin. Progress events go to stdout as
 JSON lines; everything Manim prints goes to stderr, which the executor sends to the job's log file. The result
 is built in a temporary directory inside the cache and renamed into place only when complete, with
-``meta.json`` written last: an interrupted render leaves nothing a later run would trust.
+``meta.json`` written last: an interrupted render leaves nothing a later run would trust. Complete means
+checked: ffprobe reads the clip whole, with its sound track when narrated, as long as the render was
+(ffmpeg's mux can exit 0 on a full disk with the file's index unwritten); its size and sha256 go into
+``meta.json`` for every later lookup to check.
 """
 
 from __future__ import annotations
@@ -19,9 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from common.fsutil import publish_dir, write_text_atomic
+from common.verified import BadMedia, check_video
 from pipeline.execution.chunks import ChunkRecorder
 from pipeline.execution.clip_encoder import patch_clip_encoder
-from pipeline.execution.svgs import copy_svgs
+from pipeline.execution.svgs import fetch_svgs, publish_svgs, shared_svg_dir
 from pipeline.inputs.quality import QUALITIES
 from pipeline.planning.jobs import ClipMeta, FrameRecord, Job
 
@@ -84,10 +88,10 @@ def render(job: Job, events: Events) -> ClipMeta:
     rec = Recorder(tmp, events, chunk)
     patch_clip_encoder()
     t0 = time.perf_counter()
-    shared = Path(job.cache_dir).parent  # the SVGs every render shares (pipeline.execution.svgs)
+    shared = shared_svg_dir(Path(job.cache_dir))  # the SVGs every render shares (pipeline.execution.svgs)
     svg_dirs = {"tex": tmp / "media" / "Tex", "texts": tmp / "media" / "texts"}
     for name, private in svg_dirs.items():
-        copy_svgs(shared / name, private, drop_broken=True)
+        fetch_svgs(shared / name, private)
     voice = None
     if job.voice.kind != "none":
         from pipeline.voice.voices import make_voice
@@ -111,11 +115,12 @@ def render(job: Job, events: Events) -> ClipMeta:
     # a chunk's speech is laid over the joined clip (pipeline.execution.chunks.join)
     _clip(movie, scene.beats if voice is not None and not chunk else None, tmp)
     for name, private in svg_dirs.items():
-        copy_svgs(private, shared / name)
+        publish_svgs(private, shared / name)
     shutil.rmtree(tmp / "media", ignore_errors=True)
     _relativise_slides(tmp / "slides", job.name)
     meta = ClipMeta.of(
         job,
+        tmp / "clip.mp4",
         duration=round(float(scene.renderer.time), 6),
         resolution=(size[0], size[1]),
         fps=size[2],
@@ -129,12 +134,22 @@ def render(job: Job, events: Events) -> ClipMeta:
         render_seconds=round(time.perf_counter() - t0, 3),
         peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     )
-    if chunk:
-        chunk.finish(scene, tmp, meta)
+    # a chunk's clip is its range of the scene: as long as the whole render's clock ran over that range
+    length = chunk.finish(scene, tmp, meta).length if chunk else meta.duration
+    _check_clip(tmp / "clip.mp4", length, voiced=voice is not None and not chunk)
     shutil.rmtree(tmp / "voice", ignore_errors=True)
     write_text_atomic(tmp / "meta.json", meta.model_dump_json(indent=2))
     publish_dir(tmp, job.entry_dir)
     return meta
+
+
+def _check_clip(clip: Path, length: float, voiced: bool) -> None:
+    """Raise :class:`BadMedia` (one line) unless ffprobe reads ``clip`` whole, ``length`` seconds long and
+    with a sound track if ``voiced``: what is not is never renamed into the cache."""
+    try:
+        check_video(clip, length, audio=True if voiced else None)
+    except BadMedia as e:
+        raise BadMedia(f"the rendered clip is damaged and was not cached: {e}") from None
 
 
 def _clip(movie: Path, beats: list[Any] | None, tmp: Path) -> None:

@@ -77,11 +77,18 @@ def parse_course(path: Path) -> Course:
     boards: list[Path] = []
     for i, name in enumerate(model.course.storyboards):
         loc: tuple[str | int, ...] = ("course", "storyboards", i)
-        board = (path.parent / name).resolve()
+        try:
+            board = (path.parent / name).resolve()
+        except (OSError, RuntimeError, ValueError) as e:  # a link loop (RuntimeError), a NUL (ValueError)
+            why = "a link loop" if isinstance(e, RuntimeError) else getattr(e, "strerror", None) or str(e)
+            problems.append(Problem(path, doc.line_of(loc), loc, f"cannot follow {name!r}: {why}"))
+            continue
         if board in seen:
             problems.append(
                 Problem(path, doc.line_of(loc), loc, f"{name!r} is listed twice (also [{seen[board]}])")
             )
+        elif board.exists() and not board.is_file():  # a folder, a FIFO, a device: never read
+            problems.append(Problem(path, doc.line_of(loc), loc, f"{name!r} is not a regular file"))
         elif not board.is_file():
             nearby = sorted(p.name for p in board.parent.glob("*.y*ml")) if board.parent.is_dir() else []
             hint = did_you_mean(board.name, nearby)

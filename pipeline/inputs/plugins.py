@@ -79,8 +79,10 @@ def load_scenes(plugins: Sequence[str], folder: Path) -> tuple[dict[str, SceneSp
             where = Path(folder).resolve()
             problems.append((i, f"cannot import plugin {name!r} from {where} or the Python path ({e})"))
             continue
-        except Exception as e:  # an error inside the plugin itself: report it, do not crash
-            problems.append((i, f"importing plugin {name!r} failed: {type(e).__name__}: {e}"))
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM while importing: the user's stop, not the plugin's
+            raise
+        except BaseException as e:  # inside the plugin (sys.exit() too): report it, neither crash nor exit
+            problems.append((i, f"importing plugin {name!r} failed: {_why(e)}"))
             continue
         if not hasattr(module, "__path__"):
             problems.append((i, f"plugin {name!r} is a module ({module.__file__}), not a package of topics"))
@@ -90,8 +92,10 @@ def load_scenes(plugins: Sequence[str], folder: Path) -> tuple[dict[str, SceneSp
         except DiscoveryError as e:
             problems.append((i, str(e)))
             continue
-        except Exception as e:
-            problems.append((i, f"loading the scenes of plugin {name!r} failed: {type(e).__name__}: {e}"))
+        except KeyboardInterrupt:
+            raise
+        except BaseException as e:
+            problems.append((i, f"loading the scenes of plugin {name!r} failed: {_why(e)}"))
             continue
         for scene_id, spec in found.items():
             if scene_id in registry:
@@ -105,6 +109,12 @@ def load_scenes(plugins: Sequence[str], folder: Path) -> tuple[dict[str, SceneSp
             else:
                 registry[scene_id] = spec
     return dict(sorted(registry.items())), problems
+
+
+def _why(e: BaseException) -> str:
+    """What a plugin raised, on one line: ``SystemExit: 3``, ``ValueError: bad``."""
+    text = " ".join(str(e).split())
+    return f"{type(e).__name__}: {text}" if text else type(e).__name__
 
 
 def source_roots(plugins: Sequence[str]) -> SourceRoots:

@@ -244,7 +244,7 @@ def folder_name(path: Path) -> str:
     A name with nothing left (``!!.yaml``) or too long gets a digest of the file name, so it stays unique."""
     stem = unicodedata.normalize("NFC", path.stem)
     name = re.sub(r"[^\w-]+", "-", stem.lower()).strip("-_")
-    digest = hashlib.sha256(stem.encode()).hexdigest()[:8]
+    digest = hashlib.sha256(stem.encode("utf-8", "surrogateescape")).hexdigest()[:8]  # any file name
     if not name:
         return f"storyboard-{digest}"
     return name if len(name) <= 64 else f"{name[:55].rstrip('-_')}-{digest}"
@@ -349,13 +349,18 @@ def _check_entries(
 
 
 def _check_beats(doc: YamlDocument, loc: Loc, overrides: dict[str, Any], spec: SceneSpec) -> list[Problem]:
-    """Every beat an entry's narration names exists in the scene (``beat`` or ``beat+``)."""
-    beats = sorted({b for table in spec.narration().values() for b in table})
+    """Every beat an entry's narration names exists in the scene (``beat`` or ``beat+``), and every text is
+    one the narration language allows (``scenes.engine.narration.check_text``: no format spec, no control
+    characters, no typed number, not too long) naming only the ``{fields}`` of the beat's own template."""
+    table = spec.narration()
+    beats = sorted({b for texts in table.values() for b in texts})
+    locale = doc.data.get("locale", "en")
+    own = table.get(locale, {}) if isinstance(locale, str) and locale in table else {}
     problems = []
-    for key in overrides:
+    for key, text in overrides.items():
         beat = str(key).removesuffix("+")
+        where = (*loc, str(key))
         if beat not in beats:
-            where = (*loc, str(key))
             known = f"its beats: {', '.join(beats)}" if beats else "it has no narrated beats"
             problems.append(
                 Problem(
@@ -366,7 +371,47 @@ def _check_beats(doc: YamlDocument, loc: Loc, overrides: dict[str, Any], spec: S
                     did_you_mean(beat, beats) or known,
                 )
             )
+        elif isinstance(text, str):  # another type is the model's to report
+            problems += _check_override(doc, where, text, beat, own.get(beat) or _any(table, beat), overrides)
     return problems
+
+
+def _any(table: dict[str, dict[str, str]], beat: str) -> str:
+    return next((texts[beat] for texts in table.values() if beat in texts), "")
+
+
+def _check_override(
+    doc: YamlDocument, where: Loc, text: str, beat: str, template: str, overrides: dict[str, Any]
+) -> list[Problem]:
+    """One override of ``beat`` (whose own text is ``template``): its form, then its fields, then the length
+    of what the beat will say."""
+    from scenes.engine.narration import MAX_SPEECH_CHARS, TemplateError, check_text, template_fields
+
+    def problem(message: str, hint: str | None = None) -> list[Problem]:
+        return [Problem(doc.path, doc.line_of(where), where, message, hint)]
+
+    try:
+        check_text(text)
+    except TemplateError as e:
+        return problem(f"narration of beat {beat!r}: {e}")
+    try:
+        allowed = sorted(template_fields(template))
+    except TemplateError as e:  # a plugin's scene: its own text is the problem
+        return problem(f"the scene's own narration of beat {beat!r} is not a narration template: {e}")
+    unknown = sorted(template_fields(text) - set(allowed))
+    if unknown:
+        known = f"its fields: {', '.join(allowed)}" if allowed else "it has no fields"
+        hint = did_you_mean(unknown[0], allowed) or known
+        return problem(f"beat {beat!r} has no field {{{unknown[0]}}}", hint)
+    if str(where[-1]).endswith("+"):  # what the beat says: its text (or the replacing one) and this one
+        replaced = overrides.get(beat)
+        length = len(replaced if isinstance(replaced, str) else template) + 1 + len(text)
+        if length > MAX_SPEECH_CHARS:
+            return problem(
+                f"beat {beat!r} would say {length:,} characters with this sentence; a beat says at most "
+                f"{MAX_SPEECH_CHARS:,}"
+            )
+    return []
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:

@@ -11,6 +11,12 @@ stale clip is the worst thing a cache can serve; re-rendering once too often is 
 A cached re-run must be quick (it never imports Manim), so the two slow inputs are memoised on disk in
 the cache folder, each under a key that changes whenever its answer could: the import list of a source
 file under the file's sha256, the ffmpeg version under the binary's path, size and mtime.
+
+A cached clip is used only if it is still the file its worker wrote: its size and sha256 are in its
+``meta.json``, and a lookup checks the size always and the sha256 when the file's identity (device, inode,
+size, modification and change time) is not the one it was last verified under — memoised in
+``.verified.json``, so a fully cached run hashes nothing. A clip that fails is a miss: it is rendered
+again, and the run says why (:attr:`ClipCache.damaged`).
 """
 
 from __future__ import annotations
@@ -32,11 +38,12 @@ from pipeline import ROOT
 from pipeline.inputs.plugins import SourceRoots
 from pipeline.planning.jobs import ClipMeta
 
-CACHE_VERSION = "3"  # bump when the layout of a cache entry changes (2: typed ClipMeta, 3: beats, audio)
+# bump when the layout of a cache entry changes (2: typed ClipMeta, 3: beats, audio, 4: clip size and sha256)
+CACHE_VERSION = "4"
 # the code that renders a clip besides the scene's own imports (its closure: pipeline.planning.jobs,
 # common.fsutil)
 RENDER_MODULES = ("pipeline.execution.worker",)
-MEMO_LIMIT = 5000  # import lists kept on disk (~100 bytes each)
+MEMO_LIMIT = 5000  # import lists (~100 bytes each) and verified clips (~150 bytes) kept on disk
 DISTRIBUTIONS = ("manim", "manim-slides", "numpy", "ManimPango", "pycairo", "pydantic", "av")
 
 
@@ -230,6 +237,12 @@ class ClipCache:
         self._known_ffmpeg: dict[str, str] = _read_json(self._ffmpeg_memo) or {}
         self._ffmpeg_dirty = False
         self._tools: dict[str, str] | None = None
+        # key → the identity its clip.mp4 was last verified under, and the sha256 it was verified against
+        self._verified_memo = self.dir / ".verified.json"
+        self._verified: dict[str, list[Any]] = _read_dict(self._verified_memo)
+        self._verified_dirty = False
+        self._verified_used: set[str] = set()
+        self.damaged: dict[str, str] = {}  # key → why its cached clip was not used (this run's lookups)
 
     @property
     def tools(self) -> dict[str, str]:
@@ -266,32 +279,62 @@ class ClipCache:
         if self._ffmpeg_dirty:
             write_text_atomic(self._ffmpeg_memo, json.dumps(self._known_ffmpeg))
             self._ffmpeg_dirty = False
+        if self._verified_dirty:  # past MEMO_LIMIT, only the clips this run looked up (others: hashed again)
+            if len(self._verified) > MEMO_LIMIT:
+                self._verified = {k: v for k, v in self._verified.items() if k in self._verified_used}
+            write_text_atomic(self._verified_memo, json.dumps(self._verified, separators=(",", ":")))
+            self._verified_dirty = False
 
     def entry(self, key: str) -> Path:
         return self.dir / key
 
     def sweep(self) -> int:
         """Remove the temporary folders of workers that are no longer running (killed mid-render), and the
-        temporary files dead processes left beside the clips and the shared SVGs."""
-        removed = 0
-        for folder in (self.dir, self.dir.parent / "texts", self.dir.parent / "tex"):
-            removed += len(sweep_temporaries(folder, recursive=False))
+        temporary files dead processes left beside the clips and the shared SVGs (``svg/<key>/<kind>/``,
+        inside the cache: nothing outside it is touched). A link is removed, never followed."""
+        removed = len(sweep_temporaries(self.dir, recursive=False))
+        if not (self.dir / "svg").is_symlink():
+            removed += len(sweep_temporaries(self.dir / "svg"))  # os.walk enters no link below it either
         for tmp in self.dir.glob(".tmp-*-*"):
             pid = tmp.name.rsplit("-", 1)[-1]
             if pid.isdigit() and not Path(f"/proc/{pid}").exists():
-                shutil.rmtree(tmp, ignore_errors=True)
+                if tmp.is_symlink():
+                    tmp.unlink(missing_ok=True)  # planted: the link goes, what it points to stays
+                else:
+                    shutil.rmtree(tmp, ignore_errors=True)
                 removed += 1
         return removed
 
     def lookup(self, key: str) -> ClipMeta | None:
-        """The entry's metadata if it is complete (meta.json is written last and must parse), else None."""
-        meta = self.entry(key) / "meta.json"
-        if not (meta.is_file() and (self.entry(key) / "clip.mp4").is_file()):
+        """The entry's metadata if it is complete (meta.json is written last and must parse) and its clip is
+        the one its worker wrote (size and sha256, see the module docstring), else None; a clip that fails
+        is noted in :attr:`damaged`."""
+        meta_path, clip = self.entry(key) / "meta.json", self.entry(key) / "clip.mp4"
+        if not (meta_path.is_file() and clip.is_file()):
             return None
         try:
-            return ClipMeta.model_validate_json(meta.read_bytes())
+            meta = ClipMeta.model_validate_json(meta_path.read_bytes())
         except (OSError, ValueError):
             return None
+        memo = self._verified.get(key)
+        known = memo[:-1] if isinstance(memo, list) and memo and memo[-1] == meta.clip_sha256 else None
+        problem, ident = meta.check_clip(clip, known)
+        self._verified_used.add(key)
+        if problem is not None or ident is None:
+            self.damaged[key] = problem or "unreadable"
+            if self._verified.pop(key, None) is not None:
+                self._verified_dirty = True
+            return None
+        if known != ident:
+            self._verified[key] = [*ident, meta.clip_sha256]
+            self._verified_dirty = True
+        return meta
+
+
+def _read_dict(path: Path) -> dict[str, Any]:
+    """A JSON object from ``path``; {} if it is missing, unreadable or not an object (a damaged memo)."""
+    data = _read_json(path)
+    return data if isinstance(data, dict) else {}
 
 
 def _read_json(path: Path | None) -> Any:

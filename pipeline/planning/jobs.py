@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from common.fsutil import file_sha256
+from common.verified import check_file
 from pipeline.inputs.quality import Quality
 from pipeline.voice.resolved import NO_VOICE, ResolvedVoice
 from scenes.engine.narration import BeatRecord
@@ -73,7 +75,9 @@ class FrameRecord(BaseModel):
 
 class ClipMeta(BaseModel):
     """A rendered entry's metadata: written last into its cache entry (``meta.json``), so its presence
-    means the entry is complete. Read back on every cached run."""
+    means the entry is complete. Read back on every cached run, which uses the clip only if it still has
+    the size and sha256 recorded here (:meth:`check_clip`): a clip truncated or changed since is
+    rendered again."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -95,11 +99,14 @@ class ClipMeta(BaseModel):
     missing_recordings: tuple[str, ...] = ()  # recorded voice: beat ids with no file (silence instead)
     render_seconds: float
     peak_rss_mb: float
+    # clip.mp4 as it was written (ClipMeta.of); None (metadata made by hand): the clip is never trusted
+    clip_bytes: int | None = None
+    clip_sha256: str | None = None
 
     @classmethod
-    def of(cls, job: Job, **fields: Any) -> ClipMeta:
-        """The metadata of ``job``'s clip: what the job says (key, scene, params, quality, locale, name) and
-        what the render measured (``fields``)."""
+    def of(cls, job: Job, clip: Path, **fields: Any) -> ClipMeta:
+        """The metadata of ``job``'s clip: what the job says (key, scene, params, quality, locale, name),
+        the finished ``clip``'s size and sha256, and what the render measured (``fields``)."""
         return cls(
             key=job.key,
             scene=job.scene_id,
@@ -107,5 +114,15 @@ class ClipMeta(BaseModel):
             quality=job.quality,
             locale=job.locale,
             name=job.name,
+            clip_bytes=clip.stat().st_size,
+            clip_sha256=file_sha256(clip),
             **fields,
         )
+
+    def check_clip(self, clip: Path, known: list[int] | None = None) -> tuple[str | None, list[int] | None]:
+        """Whether ``clip`` is still the file this metadata recorded: (why not, None), or (None, the identity
+        it was verified under); ``known``: an identity it was verified under before, so that an unchanged
+        file is not hashed again (:func:`common.verified.check_file`)."""
+        if self.clip_bytes is None or self.clip_sha256 is None:
+            return "no size and sha256 recorded", None
+        return check_file(clip, self.clip_bytes, self.clip_sha256, known)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import shutil
 import subprocess
 import tempfile
@@ -322,8 +323,11 @@ def publish(plan: Plan, video: Path, out_dir: Path) -> tuple[Path, list[str]]:
     inputs.append(encoder_args(info.height, Fraction(info.fps)))
     key = hashlib.sha256(json.dumps(inputs, ensure_ascii=False).encode()).hexdigest()
     memo, previous = out_dir / ".publish.json", dest / f"{board.name}.mp4"
-    reuse = previous.is_file() and _read_json(memo) == {"encoded": key}
-    tmp = Path(tempfile.mkdtemp(prefix=".publish.", dir=out_dir))
+    # the previous encoding is reused only from our own folder: never through a link planted there
+    ours = not dest.is_symlink() and previous.is_file() and not previous.is_symlink()
+    reuse = ours and _read_json(memo) == {"encoded": key}
+    # the pid in the name: a later run sweeps the folder if this process is killed (common.fsutil)
+    tmp = Path(tempfile.mkdtemp(prefix=f".publish-{os.getpid()}-", dir=out_dir))
     try:
         tmp.chmod(0o755)
         if reuse:

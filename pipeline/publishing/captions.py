@@ -4,6 +4,10 @@ Broadcast caption style: at most :data:`LINE` columns a line and two lines a cue
 two columns wide (a Chinese line holds 21 characters). A beat's text is timed over its speech (or over the
 whole beat when no voice speaks); a beat too long for one cue is split at line boundaries, each cue
 getting time in proportion to its width, so cues follow the voice in order and never overlap.
+
+A beat's text is checked where it is written (``scenes.engine.narration``), and cleaned again here
+(:func:`clean`): no control or direction character reaches a caption file, whatever built the clip's
+metadata, and WebVTT cue text has its ``&``, ``<`` and ``>`` escaped as the format requires.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from pipeline.planning.jobs import ClipMeta
-from scenes.engine.narration import width
+from scenes.engine.narration import UNSAFE, width
 
 LINE = 42  # columns per caption line (BBC, Netflix and YouTube guidance for 16:9 video)
 LINES = 2  # lines per cue
@@ -29,6 +33,12 @@ class Cue:
 _CJK = r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]"
 _CJK_PUNCT = r"[\u3000-\u303f\uff0c\uff1a\uff1b\uff01\uff1f]"
 _UNIT = re.compile(f"{_CJK}{_CJK_PUNCT}*|\\S+")  # one CJK character (with its punctuation), or a word
+
+
+def clean(text: str) -> str:
+    """``text`` without :data:`~scenes.engine.narration.UNSAFE` characters (controls, direction overrides),
+    its whitespace (tabs, line and paragraph separators) folded to single spaces."""
+    return " ".join(UNSAFE.sub("", text).split())
 
 
 def wrap(text: str, line: int = LINE) -> list[str]:
@@ -108,10 +118,11 @@ def cues(metas: list[ClipMeta], starts: list[float]) -> list[Cue]:
     out: list[Cue] = []
     for meta, offset in zip(metas, starts, strict=True):
         for b in meta.beats:
-            if not b.text:
+            text = clean(b.text)
+            if not text:
                 continue
             end = b.start + b.speech if b.speech > 0 else b.end
-            out += cues_of_beat(b.text, offset + b.start, offset + end, f"{meta.name}-{b.id}")
+            out += cues_of_beat(text, offset + b.start, offset + end, f"{meta.name}-{b.id}")
     return out
 
 
@@ -131,10 +142,15 @@ def to_srt(items: list[Cue]) -> str:
     return "\n\n".join(blocks) + "\n" if blocks else ""
 
 
+def _vtt_text(line: str) -> str:
+    return line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def to_vtt(items: list[Cue], lang: str) -> str:
     head = f"WEBVTT\nLanguage: {lang}\n"
     blocks = [
-        f"{k}-{c.beat}\n{_stamp(c.start, '.')} --> {_stamp(c.end, '.')}\n" + "\n".join(c.lines)
+        f"{k}-{c.beat}\n{_stamp(c.start, '.')} --> {_stamp(c.end, '.')}\n"
+        + "\n".join(map(_vtt_text, c.lines))
         for k, c in enumerate(items, 1)
     ]
     return "\n\n".join([head, *blocks]) + "\n"

@@ -7,6 +7,12 @@ we need (probe, concat) are clearer as argument lists, and this adds no dependen
 The concat demuxer does not fail on clips whose codec, resolution, frame rate, time base, pixel format
 or audio differ — it silently writes a broken file — so every clip is probed first and stream copy is
 used only when all of them match; otherwise the clips are re-encoded to one format.
+
+ffmpeg can exit 0 without having written its output whole (a full disk while it writes the MP4's index:
+"Error writing trailer"), so what it wrote is checked before it is renamed into place
+(:mod:`common.verified`): its stderr, then ffprobe — the file parses, has a video stream, a sound track if
+any clip has one, and lasts the sum of the clips. The stitched video's size and sha256 go into the
+manifest (:attr:`Stitched.record`), so a later run re-stitches a video damaged since (:func:`intact`).
 """
 
 from __future__ import annotations
@@ -17,9 +23,10 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from common.fsutil import atomic_path
+from common.fsutil import atomic_path, file_sha256
+from common.verified import FRAMES_SLACK, BadMedia, check_file, check_video, identity, run_ffmpeg
 
 
 class MediaError(RuntimeError):
@@ -45,10 +52,12 @@ class ClipInfo:
 
 
 def _run(args: list[str]) -> str:
-    proc = subprocess.run(args, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        raise MediaError(f"{args[0]} failed ({proc.returncode}): {proc.stderr.strip()[-800:]}")
-    return proc.stdout
+    """Run ffmpeg or ffprobe: its stdout, or :class:`MediaError` if it failed — also when it exited 0 but
+    says it could not write its output (a full disk: "Error writing trailer … No space left on device")."""
+    try:
+        return run_ffmpeg(args).stdout
+    except BadMedia as e:
+        raise MediaError(str(e)) from None
 
 
 def probe(path: Path) -> ClipInfo:
@@ -58,17 +67,20 @@ def probe(path: Path) -> ClipInfo:
     if not video:
         raise MediaError(f"{path}: no video stream")
     v = video[0]
-    return ClipInfo(
-        path=Path(path),
-        codec=v["codec_name"],
-        width=int(v["width"]),
-        height=int(v["height"]),
-        fps=v["r_frame_rate"],
-        time_base=v["time_base"],
-        pix_fmt=v.get("pix_fmt", ""),
-        has_audio=any(s.get("codec_type") == "audio" for s in data["streams"]),
-        duration=float(data["format"]["duration"]),
-    )
+    try:
+        return ClipInfo(
+            path=Path(path),
+            codec=v["codec_name"],
+            width=int(v["width"]),
+            height=int(v["height"]),
+            fps=v["r_frame_rate"],
+            time_base=v["time_base"],
+            pix_fmt=v.get("pix_fmt", ""),
+            has_audio=any(s.get("codec_type") == "audio" for s in data["streams"]),
+            duration=float(data["format"]["duration"]),
+        )
+    except (KeyError, ValueError, TypeError):  # a damaged index: no size, no duration
+        raise MediaError(f"{path}: ffprobe cannot read its video stream or duration") from None
 
 
 def frame_count(path: Path) -> int:
@@ -133,10 +145,33 @@ class Stitched:
     method: Literal["copy", "reencode"]  # stream copy when every clip matches, else one re-encode
     starts: list[float]  # where each clip starts in the video, seconds
     duration: float
+    record: dict[str, Any]  # the video's size, sha256 and identity, for the manifest (see :func:`intact`)
+
+
+def record(path: Path) -> dict[str, Any]:
+    """``path``'s size, sha256 and identity (:func:`common.verified.identity`), as the manifest keeps them."""
+    ident = identity(path)  # before reading: a write while hashing makes the next run hash it again
+    return {"bytes": ident[2], "sha256": file_sha256(path), "identity": ident}
+
+
+def intact(path: Path, recorded: Any) -> dict[str, Any] | None:
+    """Whether ``path`` is still the file ``recorded`` (a :func:`record`, from a manifest) describes: its
+    record, with a new identity when the same bytes moved (a copy, a restore); None when it is missing,
+    damaged or changed, or ``recorded`` is not a record (a manifest of an older version). A ``stat``
+    when nothing happened to it; a hash of it otherwise."""
+    if not isinstance(recorded, dict):
+        return None
+    size, digest, known = recorded.get("bytes"), recorded.get("sha256"), recorded.get("identity")
+    if not (isinstance(size, int) and isinstance(digest, str) and (known is None or isinstance(known, list))):
+        return None
+    problem, now = check_file(path, size, digest, known)
+    return None if problem or now is None else {"bytes": size, "sha256": digest, "identity": now}
 
 
 def stitch(clips: list[Path], dest: Path, title: str, chapter_names: list[str]) -> Stitched:
-    """Concatenate ``clips`` into ``dest`` with chapter markers; return how it was done."""
+    """Concatenate ``clips`` into ``dest`` with chapter markers; return how it was done. ``dest`` is
+    replaced only by a video that ffprobe reads whole, with the clips' streams and their total length;
+    otherwise :class:`MediaError` and ``dest`` is left as it was."""
     infos = [probe(c) for c in clips]
     starts, t = [], 0.0
     for info in infos:
@@ -182,7 +217,14 @@ def stitch(clips: list[Path], dest: Path, title: str, chapter_names: list[str]) 
             )
         else:
             _reencode(infos, meta, tmp)
-    return Stitched("copy" if same else "reencode", starts, t)
+        try:  # before the rename: a video ffmpeg did not finish must never replace the last good one
+            # a re-encode to one frame rate rounds each clip to whole frames: a frame more per clip
+            frames = FRAMES_SLACK + (0 if same else len(infos))
+            check_video(tmp, t, audio=any(i.has_audio for i in infos), frames=frames)
+        except BadMedia as e:
+            why = str(e).replace(f"file:{tmp.absolute()}", dest.name).replace(str(tmp), dest.name)
+            raise MediaError(f"the stitched video is damaged: {why}") from None
+    return Stitched("copy" if same else "reencode", starts, t, record(dest))
 
 
 def _quote(p: Path) -> str:

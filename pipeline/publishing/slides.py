@@ -12,16 +12,26 @@ download them at conversion time instead, which needs the network then.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from common.fsutil import clone_or_copy, publish_dir, write_text_atomic
+from common.fsutil import (
+    FolderBusy,
+    clone_or_copy,
+    folder_lock,
+    publish_dir,
+    real_dir,
+    remove_entry,
+    write_text_atomic,
+)
 from pipeline import ROOT
 from pipeline.planning.cache import ClipCache
 from pipeline.planning.jobs import ClipMeta, Job
@@ -82,28 +92,48 @@ def export_deck(
         raise SlidesError(
             f"reveal.js {REVEAL_VERSION} is not in {REVEAL_DIR}: run `make setup` (scripts/setup-web.sh)"
         )
+    # the working folder is shared by every output folder a storyboard of this name renders to: held for
+    # the whole export, so two runs (-o a, -o b) never empty or convert it under each other
     folder = plan.settings.slides_dir / board.name
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
-    names = gather([p.job for p in plan.entries], metas, plan.cache, folder)
-    dest_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest_dir.name}.", dir=dest_dir.parent))
-    made = []
-    try:
-        for fmt in formats:
-            target = tmp / ("index.html" if fmt == "html" else f"{board.name}.{fmt}")
-            options = [f"-ctitle={board.title}", f"-ccdn_url={ASSETS}/reveal.js-{REVEAL_VERSION}"]
-            _convert(names, folder, fmt, target, options if fmt == "html" else [])
-            if fmt == "html":
-                _vendor_assets(target)
-            made.append(dest_dir / target.name)
-        tmp.chmod(0o755)  # mkdtemp makes it 0700: a web server or a second user could not read the deck
-        publish_dir(tmp, dest_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    with _working_folder(folder):
+        names = gather([p.job for p in plan.entries], metas, plan.cache, folder)
+        dest_dir.parent.mkdir(parents=True, exist_ok=True)
+        # the pid in the name: a later run sweeps the folder if this process is killed (common.fsutil)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{dest_dir.name}-{os.getpid()}-", dir=dest_dir.parent))
+        made = []
+        try:
+            for fmt in formats:
+                target = tmp / ("index.html" if fmt == "html" else f"{board.name}.{fmt}")
+                options = [f"-ctitle={board.title}", f"-ccdn_url={ASSETS}/reveal.js-{REVEAL_VERSION}"]
+                _convert(names, folder, fmt, target, options if fmt == "html" else [])
+                if fmt == "html":
+                    _vendor_assets(target)
+                made.append(dest_dir / target.name)
+            tmp.chmod(0o755)  # mkdtemp makes it 0700: a web server or a second user could not read the deck
+            publish_dir(tmp, dest_dir)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     return made
+
+
+@contextlib.contextmanager
+def _working_folder(folder: Path) -> Iterator[None]:
+    """Hold ``folder``'s lock (one line if another run has it) and empty it of all but the lock: a link
+    planted at ``folder`` or inside it is removed, never followed."""
+    try:
+        real_dir(folder)
+    except FileExistsError:
+        raise SlidesError(f"{folder} is not a directory (the --slides-dir working folder)") from None
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(folder_lock(folder))
+        except FolderBusy as e:
+            raise SlidesError(f"{e}; wait for it to end, or give this run its own --slides-dir") from None
+        with os.scandir(folder) as entries:
+            for path in [Path(e.path) for e in entries if e.name != ".lock"]:
+                remove_entry(path)
+        yield
 
 
 def _convert(names: list[str], folder: Path, fmt: str, target: Path, options: list[str]) -> None:

@@ -1,10 +1,16 @@
 """What a voice is: ``espeak``, ``none``, ``piper:MODEL.onnx`` or ``recorded:DIR`` — parsed, checked, and
 reduced to the identity that goes into every clip's cache key (engine version, voice, model and recording
 hashes), so a new espeak, another model or a re-recorded beat re-renders what it changes.
+
+A recordings folder is read without trusting it: only regular files count (a link, a FIFO or a device is
+an error, never opened in a way that blocks or follows it), each at most ``MAX_TAKE_BYTES``, so even
+``--dry-run`` cannot hang on it or read without end.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import shutil
 import subprocess
@@ -13,7 +19,16 @@ from pathlib import Path
 from typing import Any
 
 from common.fsutil import file_sha256
-from pipeline.voice.resolved import AUDIO_SUFFIXES, ESPEAK_VOICES, ESPEAK_WPM, KINDS, ResolvedVoice
+from pipeline.voice.resolved import (
+    AUDIO_SUFFIXES,
+    ESPEAK_VOICES,
+    ESPEAK_WPM,
+    KINDS,
+    ResolvedVoice,
+    TakeError,
+    open_take,
+    read_take,
+)
 
 
 class VoiceError(ValueError):
@@ -48,7 +63,12 @@ def parse(text: str) -> VoiceSpec:
         raise VoiceError(f"voice {kind!r} needs a path: {kind}:{'MODEL.onnx' if kind == 'piper' else 'DIR'}")
     if kind in ("espeak", "none") and arg:
         raise VoiceError(f"voice {kind!r} takes no path (got {text!r})")
-    return VoiceSpec(kind, str(Path(arg).expanduser().resolve()) if arg else "")
+    if "\x00" in arg:
+        raise VoiceError(f"voice {kind!r}: the path {arg!r} holds a NUL character")
+    try:
+        return VoiceSpec(kind, str(Path(arg).expanduser().resolve()) if arg else "")
+    except (RuntimeError, OSError) as e:  # ~nosuchuser, a path the system cannot resolve
+        raise VoiceError(f"voice {kind!r}: cannot use the path {arg!r} ({e})") from None
 
 
 def espeak_version() -> str:
@@ -94,5 +114,19 @@ def identity(spec: VoiceSpec, locale: str) -> dict[str, Any]:
         }
     if not path.is_dir():
         raise VoiceError(f"voice recorded: no folder {path}")
-    files = {p.name: file_sha256(p) for p in sorted(path.iterdir()) if p.suffix.lower() in AUDIO_SUFFIXES}
-    return {"kind": "recorded", "files": files}
+    try:
+        names = sorted(e.name for e in os.scandir(path) if Path(e.name).suffix.lower() in AUDIO_SUFFIXES)
+        return {"kind": "recorded", "files": {name: take_sha256(path / name) for name in names}}
+    except TakeError as e:
+        raise VoiceError(f"voice recorded: {e}") from None
+    except OSError as e:
+        raise VoiceError(f"voice recorded: cannot read {path}: {e.strerror or e}") from None
+
+
+def take_sha256(path: Path) -> str:
+    """The sha256 of a recording, opened and read by ``resolved.open_take``'s rules (raises TakeError)."""
+    h = hashlib.sha256()
+    with open_take(path) as f:
+        for block in read_take(f, path):
+            h.update(block)
+    return h.hexdigest()

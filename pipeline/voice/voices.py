@@ -3,17 +3,32 @@ recordings. ``make_voice`` returns an object with the ``speak(text, beat_id)`` m
 (``scenes.engine.narration.Voice``); every voice writes 48 kHz stereo WAVs normalised to one loudness
 (``pipeline.voice.audio``). What a voice *is* — parsing ``--voice`` and its cache identity — is
 ``pipeline.voice.spec`` (the main process's side, kept out of every clip's cache key).
+
+A storyboard's text never reaches a command line as an option: espeak-ng gets it after ``--``. A recording
+is read by ``resolved.open_take``'s rules (a regular file, no link, bounded), copied and checked against the
+hash it was planned with, and held to ``MAX_TAKE_SECONDS``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import subprocess
 from pathlib import Path
 from typing import Any
 
-from pipeline.voice.audio import normalise
-from pipeline.voice.resolved import AUDIO_SUFFIXES, ESPEAK_VOICES, ESPEAK_WPM, ResolvedVoice
+from pipeline.voice.audio import media_seconds, normalise
+from pipeline.voice.resolved import (
+    AUDIO_SUFFIXES,
+    ESPEAK_VOICES,
+    ESPEAK_WPM,
+    MAX_TAKE_SECONDS,
+    ResolvedVoice,
+    TakeError,
+    open_take,
+    read_take,
+)
 
 # Symbols a lecturer reads out: the captions keep them, the synthesiser gets words.
 SPOKEN = {
@@ -83,7 +98,8 @@ class EspeakVoice(_FileVoice):
         raw, out = self._paths(beat_id)
         cmd = [
             "espeak-ng", "-v", ESPEAK_VOICES[self.locale], "-s", str(ESPEAK_WPM[self.locale]),
-            "-w", str(raw), speakable(text, self.locale),
+            "-w", str(raw.absolute()),
+            "--", speakable(text, self.locale),  # the text, never an option ("-f FILE" would read FILE)
         ]  # fmt: skip
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if proc.returncode != 0:
@@ -111,22 +127,58 @@ class PiperVoice(_FileVoice):
 
 class RecordedVoice(_FileVoice):
     """The creator's recordings, ``DIR/<entry>-<beat>.<wav|flac|mp3|…>`` (the ids of ``--script``);
-    a missing one is silence of the scripted length, and its id is reported."""
+    a missing one is silence of the scripted length, and its id is reported.
 
-    def __init__(self, workdir: Path, prefix: str, locale: str, folder: str) -> None:
+    ``hashes`` are the recordings' sha256 as planned (the voice's identity, in the clip's key): a take that
+    changed since, or appeared, is an error rather than a clip cached under a key that does not describe it.
+    """
+
+    def __init__(
+        self, workdir: Path, prefix: str, locale: str, folder: str, hashes: dict[str, str] | None = None
+    ) -> None:
         super().__init__(workdir, prefix, locale)
         self.folder = Path(folder)
+        self.hashes = hashes
 
     def speak(self, text: str, beat_id: str) -> Any:
         from scenes.engine.narration import Speech, reading_seconds
 
-        raw, out = self._paths(beat_id)
+        _, out = self._paths(beat_id)
         stem = f"{self.prefix}-{beat_id}"
-        found = [self.folder / f"{stem}{s}" for s in AUDIO_SUFFIXES if (self.folder / f"{stem}{s}").is_file()]
+        # lexists: a link or a FIFO is found (and refused by open_take), never silently skipped
+        found = [
+            self.folder / f"{stem}{s}" for s in AUDIO_SUFFIXES if os.path.lexists(self.folder / f"{stem}{s}")
+        ]
         if not found:
             self.missing.append(stem)
             return Speech(round(reading_seconds(text, self.locale), 3), None)
-        return Speech(normalise(found[0], out), str(out))
+        take = self._copy(found[0], self.workdir / f"{stem}.take{found[0].suffix.lower()}")
+        claimed = media_seconds(take)
+        if claimed is not None and claimed > MAX_TAKE_SECONDS:
+            raise RuntimeError(self._too_long(found[0], claimed))
+        seconds = normalise(take, out, max_seconds=MAX_TAKE_SECONDS + 1)  # whatever the header claims
+        take.unlink()
+        if seconds > MAX_TAKE_SECONDS:
+            raise RuntimeError(self._too_long(found[0], seconds))
+        return Speech(seconds, str(out))
+
+    def _copy(self, src: Path, dest: Path) -> Path:
+        """``src`` copied to ``dest`` by the rules of ``open_take``, checked against its planned hash."""
+        h = hashlib.sha256()
+        try:
+            with open_take(src) as f, open(dest, "wb") as g:
+                for block in read_take(f, src):
+                    h.update(block)
+                    g.write(block)
+        except TakeError as e:
+            raise RuntimeError(f"recording: {e}") from None
+        if self.hashes is not None and self.hashes.get(src.name) != h.hexdigest():
+            raise RuntimeError(f"recording {src} changed since the run was planned; run again")
+        return dest
+
+    @staticmethod
+    def _too_long(path: Path, seconds: float) -> str:
+        return f"recording {path} is {seconds:.0f} s long; a take may be at most {MAX_TAKE_SECONDS} s"
 
 
 def make_voice(spec: ResolvedVoice, workdir: Path, prefix: str, locale: str) -> Any:
@@ -137,5 +189,8 @@ def make_voice(spec: ResolvedVoice, workdir: Path, prefix: str, locale: str) -> 
     if kind == "piper":
         return PiperVoice(workdir, prefix, locale, spec.path)
     if kind == "recorded":
-        return RecordedVoice(workdir, prefix, locale, spec.path)
+        files = spec.identity.get("files")  # the hashes it was planned with
+        return RecordedVoice(
+            workdir, prefix, locale, spec.path, dict(files) if isinstance(files, dict) else None
+        )
     return None

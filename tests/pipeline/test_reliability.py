@@ -1,8 +1,10 @@
 """Reliability without rendering (issue 14): shared caches, copies, permissions, temporaries, locks,
-hostile storyboards. The tests that drive real renders and signals are in test_reliability_e2e.py."""
+hostile storyboards; links planted where a run deletes, truncates or locks (issue 24). The tests that drive
+real renders and signals are in test_reliability_e2e.py."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 import subprocess
@@ -10,14 +12,24 @@ import sys
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from common.fsutil import clone_or_copy, folder_lock, publish_dir, sweep_temporaries, write_text_atomic
+from common.fsutil import (
+    FolderBusy,
+    clone_or_copy,
+    folder_lock,
+    publish_dir,
+    sweep_temporaries,
+    write_text_atomic,
+)
 from pipeline.cli import main
-from pipeline.execution.svgs import copy_svgs, svg_ok
+from pipeline.execution.svgs import fetch_svgs, publish_svgs, shared_svg_dir, svg_ok
 from pipeline.inputs.storyboard import MAX_ENTRIES, StoryboardError, folder_name, parse_storyboard
 from pipeline.inputs.yamlsource import MAX_BYTES, MAX_DEPTH, MAX_VALUES
+from pipeline.planning.cache import ClipCache
+from pipeline.publishing import slides
 
 ROOT = Path(__file__).resolve().parents[2]
 PLUGIN = "plugins: [tests.pipeline.fixture_scenes]\n"
@@ -30,9 +42,10 @@ SVG = '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="4">
 
 def test_shared_svgs_reach_a_worker_as_copies_so_rewriting_one_in_place_spares_the_cache(tmp_path):
     shared, private = tmp_path / "texts", tmp_path / "tmp" / "media" / "texts"
-    shared.mkdir()
-    (shared / "a.svg").write_text(SVG)
-    copy_svgs(shared, private, drop_broken=True)
+    (tmp_path / "compiled").mkdir()
+    (tmp_path / "compiled" / "a.svg").write_text(SVG)
+    publish_svgs(tmp_path / "compiled", shared)
+    fetch_svgs(shared, private)
     assert (private / "a.svg").read_text() == SVG
     assert os.stat(private / "a.svg").st_ino != os.stat(shared / "a.svg").st_ino
     # what Manim does to an existing file: open it for writing (truncate) and write again
@@ -45,7 +58,7 @@ def test_a_worker_publishes_copies_and_the_cache_keeps_no_inode_of_its_private_f
     shared, private = tmp_path / "texts", tmp_path / "private"
     private.mkdir()
     (private / "b.svg").write_text(SVG)
-    copy_svgs(private, shared)
+    publish_svgs(private, shared)
     assert (shared / "b.svg").read_text() == SVG
     assert os.stat(shared / "b.svg").st_ino != os.stat(private / "b.svg").st_ino
     (private / "b.svg").write_text("")  # the private folder is rewritten or removed: the cache is not
@@ -59,12 +72,12 @@ def test_a_broken_svg_in_the_shared_cache_is_never_trusted_and_is_replaced(tmp_p
     shared.mkdir()
     (shared / "c.svg").write_text(broken)  # what a killed or racing writer once left
     assert not svg_ok(shared / "c.svg")
-    copy_svgs(shared, private, drop_broken=True)
+    fetch_svgs(shared, private)
     assert not (private / "c.svg").exists()  # Manim compiles it afresh instead of reading a broken one
     assert not (shared / "c.svg").exists()
     (shared / "c.svg").write_text(broken)
     (private / "c.svg").write_text(SVG)  # ... and the worker's sound copy replaces the broken one
-    copy_svgs(private, shared)
+    publish_svgs(private, shared)
     assert (shared / "c.svg").read_text() == SVG
 
 
@@ -72,8 +85,64 @@ def test_a_broken_private_svg_is_not_published(tmp_path):
     shared, private = tmp_path / "texts", tmp_path / "private"
     private.mkdir()
     (private / "d.svg").write_text("")
-    copy_svgs(private, shared)
+    publish_svgs(private, shared)
     assert not (shared / "d.svg").exists()
+
+
+def test_a_shared_svg_changed_after_publishing_is_dropped_and_never_drawn(tmp_path):
+    compiled, shared, private = tmp_path / "compiled", tmp_path / "shared", tmp_path / "private"
+    compiled.mkdir()
+    (compiled / "e.svg").write_text(SVG)
+    publish_svgs(compiled, shared)
+    planted = SVG.replace('width="4"', 'width="400"')  # a sound SVG: only its record tells it apart
+    (shared / "e.svg").write_text(planted)  # changed after publishing
+    (shared / "f.svg").write_text(planted)  # planted beside the published ones, with no record
+    fetch_svgs(shared, private)
+    assert list(private.iterdir()) == []  # Manim compiles both afresh
+    assert not (shared / "e.svg").exists() and not (shared / "f.svg").exists()
+    publish_svgs(compiled, shared)  # the next render that compiles it publishes it again
+    fetch_svgs(shared, private)
+    assert (private / "e.svg").read_text() == SVG
+
+
+def test_a_link_among_the_shared_svgs_or_in_place_of_their_folder_is_never_followed(tmp_path):
+    victim = tmp_path / "elsewhere.svg"
+    victim.write_text(SVG)
+    shared, private, compiled = tmp_path / "shared", tmp_path / "private", tmp_path / "compiled"
+    shared.mkdir()
+    (shared / "g.svg").symlink_to(victim)  # with a record that matches what it points to
+    (shared / "g.svg.sha256").write_text(hashlib.sha256(SVG.encode()).hexdigest() + "\n")
+    fetch_svgs(shared, private)
+    assert not (private / "g.svg").exists()
+    assert victim.read_text() == SVG and not os.path.lexists(shared / "g.svg")
+    other = tmp_path / "other"
+    other.mkdir()
+    linked = tmp_path / "linked"
+    linked.symlink_to(other)  # the shared folder itself a link: publishing writes nothing through it
+    compiled.mkdir()
+    (compiled / "h.svg").write_text(SVG)
+    publish_svgs(compiled, linked)
+    assert list(other.iterdir()) == []
+    assert not linked.is_symlink() and (linked / "h.svg").read_text() == SVG
+
+
+def test_the_shared_svgs_live_inside_the_cache_under_a_key_of_what_compiles_them(tmp_path, monkeypatch):
+    import manim
+
+    cache = tmp_path / "x"  # --cache-dir /tmp/x once shared /tmp/texts with every user of the machine
+    folder = shared_svg_dir(cache)
+    assert folder.parent == cache / "svg" and folder.is_dir()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x"]  # nothing beside the cache
+    assert shared_svg_dir(cache) == folder  # the same programs: the same folder
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "dvisvgm").write_text("#!/bin/sh\n")  # another dvisvgm first on the PATH
+    (fake / "dvisvgm").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake}{os.pathsep}{os.environ['PATH']}")
+    assert shared_svg_dir(cache) != folder
+    monkeypatch.undo()
+    monkeypatch.setattr(manim, "__version__", "0.0.1")  # another Manim
+    assert shared_svg_dir(cache) != folder
 
 
 # 2. output files are copies of the cache, never links into it ------------------------------------------
@@ -312,3 +381,123 @@ def test_sweep_removes_the_temporaries_of_dead_writers_only(tmp_path):
     assert sorted(sweep_temporaries(out)) == sorted(stale)
     assert all(p.exists() for p in live + kept)
     assert sweep_temporaries(out, owned=True) == [out / ".lecture.tmp.mp4"]  # no pid: stale under our lock
+
+
+# 9. links planted where a run deletes, truncates or locks are never followed (issue 24) -----------------
+
+
+@pytest.mark.parametrize("kind", ["symlink", "dangling", "hardlink"])
+def test_a_link_planted_as_the_lock_is_replaced_and_what_it_points_to_is_never_touched(tmp_path, kind):
+    folder = tmp_path / "out" / "lecture"
+    folder.mkdir(parents=True)
+    victim = tmp_path / "precious.txt"
+    if kind == "dangling":
+        (folder / ".lock").symlink_to(victim)  # O_CREAT through it would create the file it names
+    else:
+        victim.write_text("keep me\n")
+        if kind == "symlink":
+            (folder / ".lock").symlink_to(victim)
+        else:
+            os.link(victim, folder / ".lock")
+    with folder_lock(folder):
+        if kind == "dangling":
+            assert not victim.exists()
+        else:
+            assert victim.read_text() == "keep me\n"  # neither truncated nor written
+        lock = os.lstat(folder / ".lock")
+        assert stat.S_ISREG(lock.st_mode) and lock.st_nlink == 1  # a lock file of our own took its place
+        with pytest.raises(FolderBusy), folder_lock(folder):  # and it locks
+            pass
+
+
+def test_publishing_over_a_link_replaces_the_link_and_spares_its_folder(tmp_path):
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "keep.txt").write_text("x")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "publish").symlink_to(victim)
+    tmp = out / ".publish-1-abc"
+    tmp.mkdir()
+    (tmp / "lecture.mp4").write_text("new")
+    publish_dir(tmp, out / "publish")
+    assert not (out / "publish").is_symlink() and (out / "publish" / "lecture.mp4").read_text() == "new"
+    assert sorted(os.listdir(victim)) == ["keep.txt"]
+    assert sorted(os.listdir(out)) == ["publish"]  # the link set aside is gone too
+
+
+def test_a_link_at_a_placed_file_is_replaced_by_a_copy_even_when_it_looks_current(tmp_path):
+    src = tmp_path / "cache" / "clip.mp4"
+    src.parent.mkdir()
+    src.write_bytes(b"clip")
+    victim = tmp_path / "victim.mp4"
+    victim.write_bytes(b"evil")  # the size and modification time of the cached clip
+    st = os.stat(src)
+    os.utime(victim, ns=(st.st_atime_ns, st.st_mtime_ns))
+    dest = tmp_path / "out" / "e01.mp4"
+    dest.parent.mkdir()
+    dest.symlink_to(victim)
+    clone_or_copy(src, dest)
+    assert not dest.is_symlink() and dest.read_bytes() == b"clip"
+    assert victim.read_bytes() == b"evil"
+
+
+def test_sweep_removes_dead_bundles_and_decks_and_follows_no_link(tmp_path):
+    dead, alive = 999_999_999, os.getppid()
+    out, elsewhere = tmp_path / "lecture", tmp_path / "elsewhere"
+    out.mkdir()
+    elsewhere.mkdir()
+    theirs = [f".x.{dead}.abcd1234.tmp.mp4", "keep.mp4"]  # named like our temporaries, but not ours
+    for name in theirs:
+        (elsewhere / name).write_text("x")
+    (out / "clips").symlink_to(elsewhere)  # planted: not entered
+    (out / f".stitch-{dead}-zz").symlink_to(elsewhere)  # a link named like a temporary: only it goes
+    stale = [f".publish-{dead}-k2j3h4g5", f".slides-{dead}-q1w2e3r4"]  # a kill -9 during --publish, --slides
+    live = f".publish-{alive}-a1b2c3d4"
+    for name in [*stale, live]:
+        (out / name).mkdir()
+        (out / name / "lecture.mp4").write_text("x")
+    removed = sweep_temporaries(out)
+    assert sorted(p.name for p in removed) == sorted([*stale, f".stitch-{dead}-zz"])
+    assert sorted(os.listdir(elsewhere)) == sorted(theirs)
+    assert (out / live / "lecture.mp4").exists() and (out / "clips").is_symlink()
+
+
+def test_the_cache_sweep_stays_inside_the_cache(tmp_path):
+    dead = 999_999_999
+    cache, outside = tmp_path / "x", tmp_path / "texts"  # --cache-dir /tmp/x: /tmp/texts is anyone's
+    outside.mkdir()
+    (outside / f".a.{dead}.k2j3h4g5.tmp.svg").write_text("someone else's")
+    inside = cache / "svg" / "0123456789abcdef" / "texts"
+    inside.mkdir(parents=True)
+    (inside / f".b.{dead}.q1w2e3r4.tmp.svg").write_text("<sv")
+    (inside / "b.svg").write_text(SVG)
+    ClipCache(cache).sweep()
+    assert sorted(os.listdir(outside)) == [f".a.{dead}.k2j3h4g5.tmp.svg"]
+    assert sorted(os.listdir(inside)) == ["b.svg"]
+
+
+def test_the_deck_working_folder_is_locked_and_a_link_there_is_replaced(tmp_path, monkeypatch):
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "keep.json").write_text("{}")
+    work = tmp_path / "slides"
+    work.mkdir()
+    (work / "deck").symlink_to(victim)  # planted in the --slides-dir
+    board = SimpleNamespace(name="deck", title="Deck")
+    plan = SimpleNamespace(board=board, settings=SimpleNamespace(slides_dir=work), entries=[], cache=None)
+    monkeypatch.setattr(
+        slides, "_convert", lambda names, folder, fmt, target, options: target.write_text(fmt)
+    )
+    made = slides.export_deck(plan, [], tmp_path / "a" / "slides", formats=("pdf",))
+    assert [p.read_text() for p in made] == ["pdf"]
+    assert sorted(os.listdir(victim)) == ["keep.json"]
+    assert (work / "deck").is_dir() and not (work / "deck").is_symlink()
+    (work / "deck" / "other.json").write_text("{}")  # another run's deck, being converted
+    with folder_lock(work / "deck"), pytest.raises(slides.SlidesError) as err:
+        slides.export_deck(plan, [], tmp_path / "b" / "slides", formats=("pdf",))
+    assert str(err.value) == (
+        f"{work / 'deck'} is in use by another run (pid {os.getpid()}); "
+        "wait for it to end, or give this run its own --slides-dir"
+    )
+    assert (work / "deck" / "other.json").exists() and not (tmp_path / "b").exists()

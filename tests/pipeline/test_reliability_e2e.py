@@ -298,7 +298,7 @@ def test_a_full_disk_ends_with_a_line_per_failure_the_summary_and_the_report(tmp
 
 
 def test_a_render_survives_empty_svgs_in_the_shared_cache_and_publishes_sound_ones(tmp_path):
-    """What once broke a scene on every run: 0-byte SVGs left in ``.cache/texts`` by a racing writer."""
+    """What once broke a scene on every run: 0-byte SVGs left in the shared folder by a racing writer."""
     board, out = tmp_path / "real.yaml", tmp_path / "out"
     board.write_text(
         "title: Real\nquality: low\nscenes:\n  - scene: mamba.selective_scan\n"
@@ -306,7 +306,7 @@ def test_a_render_survives_empty_svgs_in_the_shared_cache_and_publishes_sound_on
     )
     silent = ("--voice", "none")  # the texts are what matter here; without a voice the clip is short
     assert render(board, out, *silent).returncode == 0
-    shared = sorted((out / ".cache" / "texts").glob("*.svg")) + sorted((out / ".cache" / "tex").glob("*.svg"))
+    shared = sorted((out / ".cache" / "clips").glob("svg/*/*/*.svg"))  # pipeline.execution.svgs
     assert len(shared) > 10  # the scene writes numbers and labels
     for svg in shared:
         svg.write_bytes(b"")  # in place: the inode a hard-linked private copy would share
@@ -315,3 +315,127 @@ def test_a_render_survives_empty_svgs_in_the_shared_cache_and_publishes_sound_on
     assert json.loads((out / "real" / "last_run.json").read_text())["entries"][0]["status"] == "rendered"
     for svg in shared:  # each was recompiled by the worker and published again, whole
         assert ElementTree.parse(svg).getroot().tag.endswith("svg"), svg
+
+
+# 11. links planted in the output folder are never followed (issue 24) -----------------------------------
+
+
+def test_links_planted_in_the_output_folder_are_replaced_and_what_they_point_to_is_untouched(tmp_path):
+    board, out = tmp_path / "one.yaml", tmp_path / "out"
+    board.write_text(ONE)
+    folder = out / "one"
+    folder.mkdir(parents=True)
+    precious, videos = tmp_path / "precious.txt", tmp_path / "videos"
+    precious.write_text("keep me\n")
+    videos.mkdir()
+    (videos / "holiday.mp4").write_bytes(b"not a clip of this lecture")
+    (folder / ".lock").symlink_to(precious)  # the lock once truncated this file
+    (folder / "clips").symlink_to(videos)  # ... and the stale-clip sweep deleted every other *.mp4 here
+    proc = render(board, out)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert precious.read_text() == "keep me\n"
+    assert sorted(os.listdir(videos)) == ["holiday.mp4"]
+    assert not (folder / ".lock").is_symlink() and not (folder / "clips").is_symlink()
+    (clip,) = (folder / "clips").iterdir()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert [e["clip"] for e in manifest["entries"]] == [f"clips/{clip.name}"]
+
+
+# 12. the shared text SVGs: inside the cache, keyed, verified (issue 24) ----------------------------------
+
+TEXTS = (
+    "title: Real\nquality: low\nscenes:\n  - scene: mamba.selective_scan\n"
+    "    params: {sentence: 'hello world', d_inner: 1, d_state: 4}\n"
+)
+PLANTED = (
+    '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100">'
+    '<path d="M0 0 L100 0 L100 100 L0 100 Z"/></svg>\n'
+)
+
+
+def frames(cache: Path) -> list[str]:
+    """The sha256 of each pause frame of the one entry in ``cache``."""
+    (meta,) = cache.glob("*/meta.json")
+    return [sha256(meta.parent / f["file"]) for f in json.loads(meta.read_text())["frames"]]
+
+
+def test_svgs_planted_beside_the_cache_change_nothing_a_render_draws(tmp_path):
+    """With ``--cache-dir /tmp/x`` the shared SVGs were read from /tmp/texts and /tmp/tex, anyone's to
+    write, and trusted once they parsed: a planted one changed what a fresh render drew under the same key."""
+    board = tmp_path / "real.yaml"
+    board.write_text(TEXTS)
+    silent = ("--voice", "none")
+    ref_cache = tmp_path / "ref" / "x"
+    assert render(board, tmp_path / "out-ref", *silent, "--cache-dir", str(ref_cache)).returncode == 0
+    compiled: dict[str, list[str]] = {"tex": [], "texts": []}  # Manim's names, by the folder they are in
+    for svg in sorted((tmp_path / "ref").rglob("*.svg")):
+        compiled[svg.parent.name].append(svg.name)
+    assert len(compiled["texts"]) > 10  # the scene writes numbers and labels
+    shared = tmp_path / "shared"  # another user's /tmp
+    for kind, names in compiled.items():
+        (shared / kind).mkdir(parents=True)
+        for name in names:
+            (shared / kind / name).write_text(PLANTED)
+    cache = shared / "x"
+    proc = render(board, tmp_path / "out", *silent, "--cache-dir", str(cache))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert frames(cache) == frames(ref_cache)  # drawn from what it compiled, not from what was planted
+    for kind, names in compiled.items():
+        assert sorted(p.name for p in (shared / kind).iterdir()) == names
+        assert all((shared / kind / n).read_text() == PLANTED for n in names)  # nor written there
+    assert sorted(p.name for p in (tmp_path / "ref").iterdir()) == ["x"]  # nothing beside the cache
+
+
+# 13. kill -9 during --publish: the next run sweeps what it left (issue 24) -------------------------------
+
+
+def test_what_a_run_killed_while_publishing_left_is_swept_by_the_next(tmp_path):
+    board, out = tmp_path / "one.yaml", tmp_path / "out"
+    board.write_text(ONE)
+    assert render(board, out).returncode == 0
+    real = shutil.which("ffmpeg")
+    fake_dir = tmp_path / "bin"
+    fake_dir.mkdir()
+    fake = fake_dir / "ffmpeg"  # the real one, except that the bundle's encoding hangs
+    fake.write_text(
+        f'#!/bin/sh\ncase "$*" in *"/one/.publish"*) echo $$ > {tmp_path}/ff.pid; exec sleep 120;; esac\n'
+        f'exec {real} "$@"\n'
+    )
+    fake.chmod(0o755)
+    env = {**os.environ, "PATH": f"{fake_dir}{os.pathsep}{os.environ['PATH']}"}
+    run = start(board, out, "--publish", env=env)
+    folder = out / "one"
+    try:
+        wait_for(lambda: (tmp_path / "ff.pid").exists())
+        run.send_signal(signal.SIGKILL)
+        run.communicate(timeout=30)
+    finally:
+        run.kill()
+        with contextlib.suppress(OSError, ValueError):
+            os.kill(int((tmp_path / "ff.pid").read_text()), signal.SIGKILL)
+    (left,) = [p for p in folder.iterdir() if p.name.startswith(".publish") and p.is_dir()]
+    proc = render(board, out, "--publish")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert not left.exists()
+    assert not [p.name for p in folder.iterdir() if p.name.startswith(".publish") and p.is_dir()]
+    assert (folder / "publish" / "one.mp4").is_file()
+
+
+# 14. the --slides-dir working folder is locked like the output folder (issue 24) -------------------------
+
+
+def test_a_deck_export_into_a_busy_slides_working_folder_is_one_line(one):
+    from common.fsutil import folder_lock
+
+    work = one["out"].parent / "slides" / "one"  # what cli_run gives: --slides-dir beside -o
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "other.json").write_text("{}")  # another run (-o elsewhere) converting its deck of "one"
+    with folder_lock(work):
+        proc = render(one["board"], one["out"], "--slides", "pdf")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    report = json.loads((one["dir"] / "last_run.json").read_text())
+    assert [e.split(" (log: ")[0] for e in report["errors"]] == [
+        f"slides failed: {work} is in use by another run (pid {os.getpid()}); "
+        "wait for it to end, or give this run its own --slides-dir"
+    ]
+    assert (work / "other.json").exists()

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.execution.chunks import ChunkMeta, chunk_key, ranges
+from pipeline.execution.chunks import ChunkMeta, chunk_key, have_chunk, ranges
+from pipeline.planning.jobs import ClipMeta, Job
 from pipeline.publishing.media import frame_count, probe, raw_rgb
 from tests.pipeline.cli_run import render
 
@@ -124,3 +125,30 @@ def test_a_chunked_entry_is_the_single_process_render(tmp_path):
     assert again.returncode == 0, again.stdout + again.stderr
     assert "0 to render" in again.stdout and "c1of3: rendering" not in again.stdout
     assert rgb_frames(a / "clip.mp4") == single
+
+
+def test_a_cached_chunk_is_used_only_while_its_clip_is_the_one_written(tmp_path):
+    job = Job(0, "fixture.shapes", "m", {}, "low", "en", "c", "k" * 32, "e01_c1of2", str(tmp_path), "x.log")
+    entry = job.entry_dir
+    entry.mkdir()
+    data = b"a chunk's clip " * 1000
+    (entry / "clip.mp4").write_bytes(data)
+    (entry / "chunk.json").write_text("{}")
+    meta = ClipMeta(key=job.key, scene="fixture.shapes", params={}, quality="low", locale="en", name=job.name,
+                    duration=0.2, resolution=(854, 480), fps=15, animations=1, slides=0, frames=(), shown={},
+                    render_seconds=1.0, peak_rss_mb=1.0, clip_bytes=len(data),
+                    clip_sha256=hashlib.sha256(data).hexdigest())  # fmt: skip
+    (entry / "meta.json").write_text(meta.model_dump_json())
+    assert have_chunk(job)
+    flipped = bytearray(data)
+    flipped[7] ^= 0xFF
+    (entry / "clip.mp4").write_bytes(bytes(flipped))  # same size, other bytes
+    assert not have_chunk(job)
+    (entry / "clip.mp4").write_bytes(data[: len(data) // 2])
+    assert not have_chunk(job)
+    (entry / "clip.mp4").write_bytes(b"")
+    assert not have_chunk(job)
+    (entry / "clip.mp4").write_bytes(data)
+    assert have_chunk(job)
+    (entry / "meta.json").write_text(meta.model_copy(update={"clip_sha256": None}).model_dump_json())
+    assert not have_chunk(job)  # nothing recorded: not trusted

@@ -1,26 +1,35 @@
 """The Dask executor: the same jobs on a ``distributed.LocalCluster`` give the local executor's video, byte
 for byte, with clips coming back through the shared cache (``--transfer files``) or as bytes with their
-sha256 (``--transfer bytes``); a corrupted transfer is rejected; an unreachable scheduler is one line and
-exit status 2."""
+sha256 (``--transfer bytes``); a corrupted transfer is rejected; an unreachable or silent scheduler is one
+line and exit status 2 within the connect timeout; a Dask worker that dies takes its render with it."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from pipeline.execution.executors import (
+    CONNECT_SECONDS,
     RemoteResult,
     TransferError,
     pack,
     parse_executor,
     parse_resources,
     receive,
+    render_task,
 )
 from pipeline.planning.jobs import ClipMeta, Job
-from tests.pipeline.cli_run import render
+from tests.pipeline.cli_run import command, render
 
 BOARD = """\
 title: Tiny lecture
@@ -34,6 +43,9 @@ scenes:
   - scene: fixture.steps
     params: {steps: 5}
 """
+
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _sha(path: Path) -> str:
@@ -79,6 +91,100 @@ def test_unreachable_scheduler_is_one_line_and_status_2(tmp_path):
     )
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "out" / "tiny").exists()
+
+
+@pytest.fixture
+def silent_server():
+    """A TCP port that accepts connections and never says a word (a wrong service, a hung scheduler)."""
+    server = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError, OSError):
+                held.append(server.accept()[0])
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join()
+    for conn in held:
+        conn.close()
+    server.close()
+
+
+def test_a_scheduler_that_accepts_but_never_answers_is_one_line_and_status_2(tmp_path, silent_server):
+    board = tmp_path / "tiny.yaml"
+    board.write_text(BOARD)
+    address = f"dask://127.0.0.1:{silent_server}"
+    t0 = time.monotonic()
+    try:
+        proc = subprocess.run(command(board, tmp_path / "out", "--executor", address), cwd=ROOT,
+                              capture_output=True, text=True, timeout=CONNECT_SECONDS + 30)  # fmt: skip
+    except subprocess.TimeoutExpired:
+        pytest.fail("render.py hangs on a scheduler that never answers")
+    assert time.monotonic() - t0 < CONNECT_SECONDS + 10  # the timeout, plus Python's and Dask's imports
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stderr.splitlines() == [
+        f"render.py: error: cannot reach the Dask scheduler at tcp://127.0.0.1:{silent_server}: "
+        f"no answer within {CONNECT_SECONDS:g} s (is a Dask scheduler listening there?)"
+    ]
+    assert not (tmp_path / "out" / "tiny").exists()
+
+
+def _gone(pid: int) -> bool:
+    """The process has exited (a zombie waiting for its reaper counts as gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] in "ZX"
+    except (OSError, IndexError):
+        return True
+
+
+def _wait_for(predicate, seconds: float) -> bool:
+    end = time.monotonic() + seconds
+    while not predicate():
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+@pytest.mark.render
+def test_a_dask_worker_that_dies_takes_its_render_with_it(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    job = Job(0, "fixture.sleepy", "tests.pipeline.fixture_scenes.fixture.sleepy", {"seconds": 300}, "low",
+              "en", "c", "z" * 32, "e01_fixture_sleepy", str(cache), str(tmp_path / "e01.log"))  # fmt: skip
+
+    def renders() -> list[int]:  # the running render processes, from their build folders (.tmp-KEY-PID)
+        return [int(p.name.rsplit("-", 1)[1]) for p in cache.glob(".tmp-*-*")]
+
+    seen: set[int] = set()
+    with (
+        distributed.LocalCluster(
+            n_workers=1, processes=True, threads_per_worker=1, dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster, set_as_default=False) as client,
+    ):
+        try:
+            future = client.submit(render_task, job, "files", None, pure=False)
+            assert _wait_for(lambda: bool(renders()), 60), "the render did not start"
+            (render_pid,) = renders()
+            seen.add(render_pid)
+            (dask_worker_pid,) = client.run(os.getpid).values()
+            os.kill(dask_worker_pid, signal.SIGKILL)  # the OOM killer, a lost machine: no handler runs
+            client.cancel(future)
+            # asleep for 300 s in construct(): only its watchdog ends it this soon
+            assert _wait_for(lambda: _gone(render_pid), 5), "the render of a dead Dask worker runs on"
+        finally:
+            seen.update(renders())
+            for pid in seen:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(pid, signal.SIGKILL)
 
 
 def test_executor_and_resources_parse():

@@ -71,6 +71,18 @@ EXPECTED: dict[str, list[tuple[int | None, list[str]]]] = {
             ],
         )
     ],
+    # narration overrides: a small template language (plain {fields} of the beat), no control characters,
+    # no number the scene did not compute; the last entry's "count+" is valid (an escaped brace, a field)
+    "narration_templates.yaml": [
+        (6, ["scenes[0].narration.intro", "lone '{'"]),
+        (7, ["scenes[0].narration.count", "{n:0>1000000000}", "not a plain {field}"]),
+        (8, ["scenes[0].narration.outro", "{n.__class__.__mro__}", "not a plain {field}"]),
+        (11, ["scenes[1].narration.count", "no field {N}", "did you mean 'n'?"]),
+        (12, ["scenes[1].narration.intro", "no field {n}", "it has no fields"]),
+        (13, ["scenes[1].narration.outro", "the number 42"]),
+        (16, ["scenes[2].narration.intro", "U+0000"]),
+        (17, ["scenes[2].narration.outro", "U+202E"]),
+    ],
     "plugin_orphans.yaml": [
         (
             3,
@@ -189,3 +201,39 @@ def test_list_with_a_storyboard_reports_its_broken_plugin_by_line(capsys):
     assert main([str(BAD / "plugin_missing.yaml"), "--list"]) == 2
     err = capsys.readouterr().err
     assert f"{BAD / 'plugin_missing.yaml'}:4: plugins[1]: cannot import plugin" in err
+
+
+def test_narration_longer_than_a_beat_may_say_is_refused_by_line(tmp_path):
+    """A beat says at most 2,000 characters (the README's limit): an override over it, or a replacing and an
+    appended sentence that together go over it, is a problem of the board, not of the worker's memory."""
+    long, half = "word " * 401, "talk " * 200  # 2,005 and 1,000 characters
+    board = tmp_path / "long.yaml"
+    board.write_text(
+        "title: t\n" + PLUGIN + "scenes:\n  - scene: fixture.spoken\n    narration:\n"
+        f"      intro: '{long}'\n      count: '{half} {{n}}'\n"
+        f"      count+: '{half}'\n      outro+: '{half}'\n"
+    )
+    with pytest.raises(StoryboardError) as info:
+        parse_storyboard(board)
+    texts = [str(p) for p in info.value.problems]
+    assert len(texts) == 2, texts
+    assert texts[0].startswith(f"{board}:6: scenes[0].narration.intro: ") and "2,005 characters" in texts[0]
+    assert texts[1].startswith(f"{board}:8: scenes[0].narration.count+: ") and "2,005 characters" in texts[1]
+    assert all("2,000" in t for t in texts)
+
+
+def test_a_scene_whose_own_narration_is_outside_the_language_is_named(tmp_path, monkeypatch):
+    """A plugin's scene with ``{x:.2f}`` in its own NARRATION cannot be filled: overriding that beat says so
+    at validation."""
+    from scenes.engine.discovery import SceneSpec
+
+    monkeypatch.setattr(SceneSpec, "narration", lambda self: {"en": {"intro": "A step of {x:.2f}."}})
+    board = tmp_path / "b.yaml"
+    board.write_text(
+        "title: t\n" + PLUGIN + "scenes:\n  - scene: fixture.spoken\n    narration:\n"
+        "      intro+: 'And on.'\n"
+    )
+    with pytest.raises(StoryboardError) as info:
+        parse_storyboard(board)
+    [text] = [str(p) for p in info.value.problems]
+    assert text.startswith(f"{board}:6: scenes[0].narration.intro+: ") and "{x:.2f}" in text

@@ -4,6 +4,7 @@ and nothing that only validates, plans or reports."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import stat
@@ -109,6 +110,7 @@ def test_the_real_key_covers_the_renderer_and_not_the_orchestration():
         "pipeline.inputs.quality",  # Manim's preset for the job's quality
         "common",
         "common.fsutil",
+        "common.verified",  # what ffmpeg wrote is probed before the entry is cached; the clip's sha256
         "scenes",
         "scenes.engine",
         "scenes.engine.registry",
@@ -236,7 +238,7 @@ def test_incomplete_or_malformed_cache_entry_is_not_trusted(tmp_path):
     assert cache.lookup("abc") is None
     (entry / "meta.json").write_text(json.dumps({"duration": 1.0}))  # an old or foreign layout
     assert cache.lookup("abc") is None
-    (entry / "meta.json").write_text(json.dumps(meta()))
+    (entry / "meta.json").write_text(json.dumps(meta(**written(entry / "clip.mp4"))))
     hit = cache.lookup("abc")
     assert hit is not None and hit.duration == 1.0 and hit.frames[0].kind == "slide"
     (entry / "clip.mp4").unlink()
@@ -274,3 +276,105 @@ def test_the_import_memo_stays_bounded(tmp_path, monkeypatch):
     index.save()
     kept = json.loads(memo.read_text())
     assert len(kept) == 8 and not [k for k in kept if k.startswith("stale")]  # this run's 8 files only
+
+
+def written(clip: Path) -> dict:
+    """The size and sha256 a worker records for ``clip`` (computed here, with hashlib)."""
+    data = clip.read_bytes()
+    return {"clip_bytes": len(data), "clip_sha256": hashlib.sha256(data).hexdigest()}
+
+
+def cached_entry(cache: ClipCache, key: str = "abc", data: bytes = b"a whole clip " * 1000) -> Path:
+    entry = cache.entry(key)
+    entry.mkdir(parents=True)
+    (entry / "clip.mp4").write_bytes(data)
+    (entry / "meta.json").write_text(json.dumps(meta(key, **written(entry / "clip.mp4"))))
+    return entry / "clip.mp4"
+
+
+@pytest.fixture
+def hashes(monkeypatch) -> list[Path]:
+    """Every file the cache hashes, in order."""
+    import common.verified
+
+    seen: list[Path] = []
+    real = common.verified.file_sha256
+    monkeypatch.setattr(common.verified, "file_sha256", lambda p: seen.append(Path(p)) or real(p))
+    return seen
+
+
+@pytest.mark.parametrize("keep", [0.5, 0.0], ids=["truncated", "empty"])
+def test_a_cut_clip_is_a_miss_and_says_why(tmp_path, keep):
+    cache = ClipCache(tmp_path)
+    clip = cached_entry(cache)
+    size = clip.stat().st_size
+    assert cache.lookup("abc") is not None
+    with open(clip, "r+b") as f:
+        f.truncate(int(size * keep))
+    assert cache.lookup("abc") is None
+    assert cache.damaged == {"abc": f"{int(size * keep)} bytes where {size} were written"}
+
+
+def test_a_clip_changed_in_place_is_a_miss_even_with_its_size_and_mtime_put_back(tmp_path, hashes):
+    cache = ClipCache(tmp_path)
+    clip = cached_entry(cache)
+    assert cache.lookup("abc") is not None and hashes == [clip]
+    cache.save_memos()
+    st = clip.stat()
+    data = bytearray(clip.read_bytes())
+    data[100] ^= 0xFF
+    clip.write_bytes(bytes(data))
+    os.utime(clip, ns=(st.st_atime_ns, st.st_mtime_ns))
+    again = ClipCache(tmp_path)
+    assert again.lookup("abc") is None
+    assert again.damaged == {"abc": "its bytes changed (sha256 differs)"}
+
+
+def test_a_fully_cached_run_hashes_nothing(tmp_path, hashes):
+    cache = ClipCache(tmp_path)
+    clips = [cached_entry(cache, key) for key in ("k1", "k2", "k3")]
+    assert all(cache.lookup(k) for k in ("k1", "k2", "k3")) and hashes == clips  # each once, when new
+    cache.save_memos()
+    memo = tmp_path / ".verified.json"
+    assert memo.is_file() and stat.S_IMODE(memo.stat().st_mode) == 0o644
+    hashes.clear()
+    for _ in range(3):  # later runs: a stat per clip
+        run = ClipCache(tmp_path)
+        assert all(run.lookup(k) for k in ("k1", "k2", "k3")) and hashes == [] and run.damaged == {}
+        run.save_memos()
+    # a clip rendered again (a new file, another digest) is hashed again, once
+    (tmp_path / "k2").rename(tmp_path / ".old")
+    cached_entry(ClipCache(tmp_path), "k2", b"another render " * 1000)
+    run = ClipCache(tmp_path)
+    assert all(run.lookup(k) for k in ("k1", "k2", "k3")) and hashes == [clips[1]]
+
+
+def test_a_clip_without_a_recorded_size_and_digest_is_never_trusted(tmp_path):
+    cache = ClipCache(tmp_path)
+    clip = cached_entry(cache)
+    (clip.parent / "meta.json").write_text(json.dumps(meta()))  # made by hand, or by an older worker
+    assert cache.lookup("abc") is None and cache.damaged == {"abc": "no size and sha256 recorded"}
+
+
+def test_the_verified_memo_stays_bounded(tmp_path, monkeypatch):
+    import pipeline.planning.cache
+
+    monkeypatch.setattr(pipeline.planning.cache, "MEMO_LIMIT", 3)
+    memo = tmp_path / ".verified.json"
+    memo.write_text(json.dumps({f"gone{i}": [1, 2, 3, 4, 5, "x"] for i in range(5)}))
+    cache = ClipCache(tmp_path)
+    cached_entry(cache, "k1")
+    assert cache.lookup("k1") is not None
+    cache.save_memos()
+    assert list(json.loads(memo.read_text())) == ["k1"]
+
+
+@pytest.mark.parametrize("junk", ["[1, 2]", "{not json", '{"abc": 3}', '{"abc": ["x"]}'])
+def test_a_damaged_verified_memo_only_costs_a_hash(tmp_path, hashes, junk):
+    cache = ClipCache(tmp_path)
+    clip = cached_entry(cache)
+    (tmp_path / ".verified.json").write_text(junk)
+    again = ClipCache(tmp_path)
+    assert again.lookup("abc") is not None and hashes == [clip] and again.damaged == {}
+    again.save_memos()
+    assert list(json.loads((tmp_path / ".verified.json").read_text())) == ["abc"]

@@ -11,6 +11,7 @@ re-renders that entry only. Bad voices and beat names end with one line and exit
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -313,3 +314,79 @@ def test_piper_voice_speaks_with_a_model_file(tmp_path):
     clip = tmp_path / "out" / "spoken" / "clips" / "e01_fixture_spoken.mp4"
     intro = next(b for b in beats if b["id"] == "intro")
     assert _mean_volume(clip, intro["start"] + 0.1, intro["speech"] - 0.2) > -30
+
+
+def test_a_narration_starting_with_dash_f_is_said_not_read_from_a_file(tmp_path):
+    """Before: espeak-ng took ``-fMakefile`` as its option ``-f`` and read the repository's Makefile (the
+    worker's folder) into the audio — minutes of speech — while the captions showed the innocent text."""
+    board = write_board(tmp_path / "dash.yaml", "voice: espeak", '    narration: {intro: "-fMakefile"}')
+    proc = render(board, tmp_path / "out")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    key = json.loads((tmp_path / "out" / "spoken" / "last_run.json").read_text())["entries"][0]["key"]
+    beats = json.loads((tmp_path / "out" / ".cache" / "clips" / key / "meta.json").read_text())["beats"]
+    intro = next(b for b in beats if b["id"] == "intro")
+    assert intro["text"] == "-fMakefile"
+    assert 0 < intro["speech"] < 5, intro  # a word or two; the Makefile's ~370 words take minutes
+
+
+HOSTILE = """\
+    narration:
+      intro: "{n:0>100}"
+      count: "Now {n.__class__.__mro__} squares."
+      outro: "There are 42 squares."
+      count+: "And \\u202Eevil."
+      intro+: "A lone { brace."
+"""
+
+
+def test_hostile_overrides_end_at_validation_with_file_and_line(tmp_path):
+    """Before: the format spec and the attribute were filled (padding and Python's internals in the captions),
+    the typed number was said, the lone brace failed mid-render (exit 1)."""
+    board = write_board(tmp_path / "hostile.yaml", "voice: none", HOSTILE.rstrip("\n"))
+    proc = render(board, tmp_path / "out")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr and not (tmp_path / "out").exists()
+    lines = proc.stderr.splitlines()
+    for line, key, fragment in (
+        (11, "narration.intro", "{n:0>100}"),
+        (12, "narration.count", "{n.__class__.__mro__}"),
+        (13, "narration.outro", "42"),
+        (14, "narration.count+", "U+202E"),
+        (15, "narration.intro+", "lone '{'"),
+    ):
+        found = [x for x in lines if f"{board}:{line}: scenes[0].{key}: " in x and fragment in x]
+        assert len(found) == 1, (line, key, proc.stderr)
+
+
+def test_a_fifo_in_the_recordings_folder_ends_a_dry_run_with_one_line(tmp_path):
+    """Before: the voice's identity hashed every file, and reading the FIFO waited forever (even with
+    --dry-run)."""
+    takes = tmp_path / "takes"
+    takes.mkdir()
+    os.mkfifo(takes / "e01_fixture_spoken-intro.wav")
+    board = write_board(tmp_path / "spoken.yaml")
+    try:
+        proc = render(board, tmp_path / "out", "--voice", f"recorded:{takes}", "--dry-run", timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the run hung on a FIFO in the recordings folder")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    found = [x for x in proc.stderr.splitlines() if "e01_fixture_spoken-intro.wav" in x]
+    assert len(found) == 1 and "not a regular file" in found[0] and "Traceback" not in proc.stderr
+
+
+def test_a_take_longer_than_the_limit_fails_its_entry_in_one_line(tmp_path):
+    """Before: a take of any length was laid into the clip (2 hours: a 7,215 s clip, a 6.8 GB worker). The
+    README's limit is 300 s a take."""
+    takes = tmp_path / "takes"
+    takes.mkdir()
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=301:sample_rate=8000",
+         str(takes / "e01_fixture_spoken-intro.wav")],
+        check=True,
+    )  # fmt: skip
+    board = write_board(tmp_path / "spoken.yaml")
+    proc = render(board, tmp_path / "out", "--voice", f"recorded:{takes}")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    out = " ".join((proc.stdout + proc.stderr).split())
+    assert "e01_fixture_spoken-intro.wav is 301 s long; a take may be at most 300 s" in out
+    assert "Traceback" not in proc.stdout + proc.stderr
