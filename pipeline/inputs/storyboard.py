@@ -76,10 +76,11 @@ class StoryboardModel(BaseModel):
     )
     locale: Locale = "en"
     quality: Quality = "high"
-    voice: str | None = Field(
+    voice: str | dict[Locale, str] | None = Field(
         None,
-        description="Who speaks the narration: espeak (default), none, piper:MODEL.onnx or recorded:DIR "
-        "(relative paths from this file's folder); --voice overrides it.",
+        description="Who speaks the narration: piper (the bundled English voice; the default in English), "
+        "espeak (the default in Chinese), none, piper:MODEL.onnx or recorded:DIR (relative paths from this "
+        "file's folder); or one per locale, e.g. {en: piper, zh: espeak}; --voice overrides it.",
     )
     narration: bool = Field(True, description="false: no narration at all (no voice, captions or notes).")
     plugins: list[PluginName] = Field(
@@ -114,7 +115,7 @@ class Storyboard:
     quality: Quality
     entries: tuple[Entry, ...]
     plugins: tuple[str, ...] = ()  # imported with ``path.parent`` on the import path
-    voice: str | None = None  # as written (paths relative to ``path.parent``)
+    voice: str | dict[str, str] | None = None  # as written (paths relative to ``path.parent``)
     narration: bool = True
     thumbnail: Thumbnail | None = None
 
@@ -231,7 +232,7 @@ def parse_storyboard(path: Path) -> Storyboard:
         board.quality,
         entries,
         tuple(board.plugins),
-        board.voice,
+        {str(k): v for k, v in board.voice.items()} if isinstance(board.voice, dict) else board.voice,
         board.narration,
         _thumbnail(board.thumbnail, board.scenes),
     )
@@ -286,13 +287,22 @@ def _check_voice(doc: YamlDocument) -> list[Problem]:
     from pipeline.voice.spec import VoiceError, parse
 
     raw = doc.data.get("voice")
-    if not isinstance(raw, str):
-        return []  # absent, or the model reports the wrong type
-    try:
-        parse(raw)
-    except VoiceError as e:
-        return [Problem(doc.path, doc.line_of(("voice",)), ("voice",), str(e))]
-    return []
+    given: dict[Loc, object] = (
+        {("voice",): raw}
+        if isinstance(raw, str)
+        else {("voice", str(k)): v for k, v in raw.items()}
+        if isinstance(raw, dict)
+        else {}
+    )
+    problems = []
+    for loc, text in given.items():
+        if not isinstance(text, str):
+            continue  # the model reports the wrong type
+        try:
+            parse(text)
+        except VoiceError as e:
+            problems.append(Problem(doc.path, doc.line_of(loc), loc, str(e)))
+    return problems
 
 
 def _board_fields(loc: Loc) -> list[str]:

@@ -5,6 +5,7 @@ A pure function of the storyboard, the settings and the cache's contents; made o
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,11 +16,15 @@ from pipeline.inputs.quality import QUALITIES, Quality
 from pipeline.inputs.storyboard import Storyboard
 from pipeline.planning.cache import ClipCache
 from pipeline.planning.jobs import ClipMeta, Job
-from pipeline.voice.resolved import ResolvedVoice
-from pipeline.voice.spec import VoiceSpec, parse, resolve
+from pipeline.voice.lexicon import LexiconError, entries_used, lexicon
+from pipeline.voice.resolved import ResolvedVoice, uses_lexicon
+from pipeline.voice.spec import VoiceError, VoiceSpec, parse, resolve
+from scenes.engine.discovery import SceneSpec
 from scenes.engine.narration import Overrides
 
-DEFAULT_VOICE = "espeak"
+# The voice when neither --voice nor the storyboard names one: the bundled neural voice for English; espeak
+# for Chinese until a Chinese Piper model is given (none is installed: see README, "Voices").
+DEFAULT_VOICE = {"en": "piper", "zh": "espeak"}
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,7 @@ def make_plan(
     still looked up, since the video needs them all.
     """
     voice = settings.voice or resolve_voice(board, None, settings.locale)
+    said = uses_lexicon(settings.locale, voice.kind)  # the lexicon shapes what this voice says
     cache = ClipCache(settings.cache_dir, source_roots(board.plugins))
     logs = settings.output_dir / board.name / "logs"
     import_path = (str(board.path.parent.resolve()),) if board.plugins else ()
@@ -98,6 +104,7 @@ def make_plan(
             extra={
                 "voice": voice.key(),
                 "narration": narration,
+                **({"lexicon": lexicon_used(e.spec, params, narration, settings.locale)} if said else {}),
                 **({"chunks": e.chunks} if e.chunks > 1 else {}),
             },
         )
@@ -125,23 +132,47 @@ def make_plan(
 
 
 def resolve_voice(board: Storyboard, override: str | None, locale: str) -> ResolvedVoice:
-    """The voice of this run, checked and identified (raises VoiceError): see :func:`voice_of`."""
-    return resolve(voice_of(board, override), locale)
+    """The voice of this run, checked and identified (raises VoiceError): see :func:`voice_of`. The
+    lexicon it speaks through is loaded here too: a broken lexicon file is one line, before any render."""
+    voice = resolve(voice_of(board, override, locale), locale)
+    if uses_lexicon(locale, voice.kind):
+        try:
+            lexicon(locale)
+        except LexiconError as e:
+            raise VoiceError(str(e)) from None
+    return voice
 
 
-def voice_of(board: Storyboard, override: str | None) -> VoiceSpec:
-    """The voice of this run: ``override`` (``--voice``), else the storyboard's (its paths relative to its
-    folder), else espeak; ``none`` when the storyboard switches narration off. Raises VoiceError."""
+def lexicon_used(
+    spec: SceneSpec, params: dict[str, Any], narration: dict[str, Any], locale: str
+) -> dict[str, str]:
+    """The lexicon entries an entry's narration can say, for its cache key: those found in the scene's
+    narration templates, its overrides and its parameters (a field's value is drawn from them), and the
+    number templates every narration with a number uses. Changing one entry re-renders exactly the clips
+    whose narration may say it (the lexicon's rules are code: :mod:`pipeline.voice.lexicon` is in every
+    key)."""
+    texts = list(spec.narration().get(locale, {}).values())
+    texts += [t for part in ("replace", "append") for t in narration.get(part, {}).values()]
+    text = re.sub(r"\{[^{}]*\}", " ", " \n ".join(texts)) + " \n " + json.dumps(params, ensure_ascii=False)
+    numbers = {f"<numbers:{k}>": v for k, v in lexicon(locale).canonical()["numbers"].items()}
+    return {**entries_used(text, locale), **numbers}
+
+
+def voice_of(board: Storyboard, override: str | None, locale: str) -> VoiceSpec:
+    """The voice of this run in ``locale``: ``override`` (``--voice``), else the storyboard's (one for every
+    locale or one per locale; its paths relative to its folder), else :data:`DEFAULT_VOICE`; ``none`` when
+    the storyboard switches narration off. Raises VoiceError."""
     if not board.narration:
         return VoiceSpec("none")
     if override:
         return parse(override)
-    if board.voice:
-        kind, sep, arg = board.voice.partition(":")
+    given = board.voice.get(locale) if isinstance(board.voice, dict) else board.voice
+    if given:
+        kind, sep, arg = given.partition(":")
         if sep and arg and not Path(arg).expanduser().is_absolute():
             arg = str(board.path.parent / arg)
         return parse(f"{kind}{sep}{arg}")
-    return parse(DEFAULT_VOICE)
+    return parse(DEFAULT_VOICE[locale])
 
 
 def narration_overrides(board: Storyboard, raw: bool | dict[str, str] | None, locale: str) -> dict[str, Any]:

