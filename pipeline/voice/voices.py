@@ -118,8 +118,13 @@ class PiperVoice(_FileVoice):
         from scenes.engine.narration import Speech
 
         if self._voice is None:
+            import onnxruntime
             from piper import PiperVoice as Piper  # piper-tts, imported only when this voice speaks
 
+            # Piper samples noise inside the model: seeded before loading, a worker's beats come out the
+            # same on every render (a chunk, which speaks every beat before its range in the same order,
+            # hears what a whole render hears; a re-render after a lost cache gives the same clip)
+            onnxruntime.set_seed(PIPER_SEED)
             try:
                 self._voice = Piper.load(self.model)
             except Exception as e:  # a corrupt model: one line naming it
@@ -199,6 +204,7 @@ class RecordedVoice(_FileVoice):
 # model's rate (a listener follows a term-dense sentence; measured by the intelligibility test), and a pause
 # between the sentences of one beat.
 PIPER_PACE = {"length_scale": 1.05, "sentence_silence": 0.25}
+PIPER_SEED = 20241208  # onnxruntime's seed for the model's sampling noise
 
 
 def piper_pace() -> Any:

@@ -121,6 +121,7 @@ def test_the_real_key_covers_the_renderer_and_not_the_orchestration():
         "pipeline.voice.voices",
         "pipeline.voice.audio",
         "pipeline.voice.resolved",
+        "pipeline.voice.lexicon",  # the pronunciation rules (the entries are in the key one by one)
         # chunked entries: a chunk's range, times and deck pieces, and the join of the chunks into a clip
         "pipeline.execution.chunks",
         "pipeline.execution.clip_encoder",

@@ -301,10 +301,14 @@ def test_the_track_laid_out_in_blocks_holds_every_sample(tmp_path, monkeypatch):
     segments = [(s, _pcm(tmp_path / f"s{k}.wav", d)) for k, (s, d) in pairs]
     total = 7000
     ref = np.zeros((total, 2), dtype=np.int64)
+    fade = 240  # 5 ms at 48 kHz: each segment ramps in over its first and out over its last 240 samples
     for s, d in zip(starts, datas, strict=True):
         i = round(s * 48000)
         if i < total:
-            part = d[: total - i]
+            pos = np.arange(len(d))
+            ramp = np.minimum(1.0, np.minimum(pos + 1, len(d) - pos) / fade)
+            faded = np.round(d * ramp[:, None]).astype(np.int64)
+            part = faded[: total - i]
             ref[i : i + len(part)] += part
     ref = np.clip(ref, -32768, 32767)
     monkeypatch.setattr(audio, "BLOCK", 333)  # many blocks, edges inside every segment
@@ -385,3 +389,16 @@ def test_paths_reach_ffmpeg_as_files_never_as_options(tmp_path, monkeypatch):
     assert audio.normalise(Path("-f.wav"), Path("-y.wav")) == pytest.approx(1.0, abs=0.01)
     assert audio.wav_duration(tmp_path / "-y.wav") == pytest.approx(1.0, abs=0.01)
     assert audio.media_seconds(Path("-y.wav")) == pytest.approx(1.0, abs=0.01)
+
+
+def test_speech_starts_and_ends_without_a_click(tmp_path):
+    """A segment that starts and ends at full scale (a click if placed as is) ramps over 5 ms at each end."""
+    seg = _pcm(tmp_path / "loud.wav", np.full((4800, 2), 20000))
+    audio.lay_out([(0.01, seg)], 0.2, tmp_path / "track.wav")
+    track = audio.read_wav(tmp_path / "track.wav")[:, 0].astype(int)
+    start = 480
+    assert track[start - 1] == 0 and 0 < track[start] <= 20000 / 240 + 1  # the first sample: 1/240 of it
+    assert track[start + 239] == 20000 and track[start + 2400] == 20000
+    end = start + 4800
+    assert 0 < track[end - 1] <= 20000 / 240 + 1 and track[end] == 0
+    assert np.all(np.abs(np.diff(track)) <= 20000 / 240 + 1)  # no step larger than one ramp increment
