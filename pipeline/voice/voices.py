@@ -118,7 +118,7 @@ class PiperVoice(_FileVoice):
         from scenes.engine.narration import Speech
 
         if self._voice is None:
-            import onnxruntime
+            import onnxruntime  # type: ignore[import-untyped]
             from piper import PiperVoice as Piper  # piper-tts, imported only when this voice speaks
 
             # Piper samples noise inside the model: seeded before loading, a worker's beats come out the
