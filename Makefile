@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 
-.PHONY: setup system web demo demo-zh slides test test-fast lint schema golden mutants retrain bench bench-cached clean fuzz
+.PHONY: setup system web demo demo-zh slides test test-fast test-slow lint schema golden mutants retrain bench bench-cached clean fuzz
 
 setup: system web $(STAMP)
 
@@ -40,13 +40,17 @@ test: setup
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports --no-cache
-	$(PYTEST)
+	$(PYTEST) -m "not slow"
+
+# The tests that take minutes each (the lexicon read over every beat of the four lectures at lecture values)
+test-slow: setup
+	$(PYTEST) -m slow
 
 test-fast: setup
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports --no-cache
-	$(PYTEST) -m "not render"
+	$(PYTEST) -m "not render and not slow"
 
 # Random storyboards, narration overrides, options and storyboard paths (a FIFO, a folder, a link loop…) thrown
 # at validation, as `make test` does with a few dozen of each; here FUZZ_EXAMPLES of each (a few minutes).

@@ -537,6 +537,7 @@ def lecture_texts(storyboard: str, locale: str) -> tuple[str, ...]:
     return tuple(b.text for b in script_beats(board, locale))
 
 
+@pytest.mark.slow  # every scene of the four lectures in fast mode, twice: minutes (`make test-slow`)
 @pytest.mark.render
 @pytest.mark.parametrize("locale", ["en", "zh"])
 @pytest.mark.parametrize("storyboard", STORYBOARDS)
